@@ -1,0 +1,381 @@
+"""Loading and validating the dataset against :mod:`lib.schema`.
+
+Everything here is pure pandas: no streamlit. The UI bridge (:mod:`lib.ui`)
+wraps :func:`load_dataset` in a cache.
+
+Validation never stops at the first problem: it collects
+:class:`ValidationIssue` objects that name the file, the row (as a
+spreadsheet user counts it: the header is row 1, the first record row 2),
+the column and what is wrong.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from lib import schema
+from lib.schema import Column, Table
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_TRUE = {"true", "yes", "1"}
+_FALSE = {"false", "no", "0"}
+
+
+@dataclass(frozen=True)
+class ValidationIssue:
+    """One problem found in a file."""
+
+    file: str
+    row: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.row is not None:
+            where += f", row {self.row}"
+        if self.column:
+            where += f", column '{self.column}'"
+        return f"{where}: {self.message}"
+
+
+class DataValidationError(ValueError):
+    """Raised when a file of the dataset does not match the schema."""
+
+    def __init__(self, issues: list[ValidationIssue]):
+        self.issues = list(issues)
+        shown = "\n".join(str(i) for i in self.issues[:20])
+        more = f"\n... and {len(self.issues) - 20} more" if len(self.issues) > 20 else ""
+        super().__init__(f"{len(self.issues)} problem(s) in the data:\n{shown}{more}")
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """The validated tables, typed, plus the dataset's metadata.
+
+    ``cases`` and ``cohorts`` carry derived helper columns (prefixed with an
+    underscore, never written back): ``_age_band``, ``_pub_year``,
+    ``_pub_type`` and one boolean indicator per allowed value of each list
+    column (``_route__sc``, ``_cotherapies__ivig``, ...).
+    """
+
+    sources: pd.DataFrame
+    cases: pd.DataFrame
+    cohorts: pd.DataFrame
+    labs: pd.DataFrame
+    screening: pd.DataFrame
+    verification: pd.DataFrame
+    meta: dict = field(default_factory=dict)
+    label: str = "shipped"
+
+    @property
+    def version(self) -> str:
+        return str(self.meta.get("version", "unversioned"))
+
+
+# ---------------------------------------------------------------------------
+# Cell parsing
+# ---------------------------------------------------------------------------
+
+def _blank(v) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v)) or (isinstance(v, str) and v.strip() == "")
+
+
+def _parse_cell(col: Column, raw: str):
+    """Parse one non-blank cell; return (value, error message or None)."""
+    text = raw.strip()
+    if col.type == "str":
+        if col.allowed and text not in col.allowed:
+            return None, f"'{_short(text)}' is not allowed (allowed: {', '.join(col.allowed)})"
+        return text, None
+    if col.type == "list":
+        items = [t.strip() for t in text.split(";") if t.strip()]
+        if col.allowed:
+            bad = [t for t in items if t not in col.allowed]
+            if bad:
+                return None, f"'{_short(bad[0])}' is not allowed (allowed: {', '.join(col.allowed)})"
+        return ";".join(items), None
+    if col.type in ("int", "float"):
+        try:
+            value = float(text)
+        except ValueError:
+            return None, f"'{_short(text)}' is not a number"
+        if not math.isfinite(value):
+            return None, f"'{_short(text)}' is not a finite number"
+        if col.type == "int" and value != int(value):
+            return None, f"'{_short(text)}' is not a whole number"
+        if col.min is not None and value < col.min:
+            return None, f"{text} is below the plausible minimum {col.min:g}{_unit(col)}"
+        if col.max is not None and value > col.max:
+            return None, f"{text} is above the plausible maximum {col.max:g}{_unit(col)}"
+        return value, None
+    if col.type == "bool":
+        low = text.lower()
+        if low in _TRUE:
+            return True, None
+        if low in _FALSE:
+            return False, None
+        return None, f"'{_short(text)}' is not true or false"
+    if col.type == "date":
+        try:
+            if not _DATE.fullmatch(text):
+                raise ValueError
+            datetime.date.fromisoformat(text)
+        except ValueError:
+            return None, f"'{_short(text)}' is not a date (YYYY-MM-DD)"
+        return text, None
+    raise AssertionError(col.type)  # pragma: no cover
+
+
+def _unit(col: Column) -> str:
+    return f" {col.unit}" if col.unit else ""
+
+
+def _short(text: str, n: int = 40) -> str:
+    text = str(text)
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def validate_table(raw: pd.DataFrame, table: Table, filename: str | None = None
+                   ) -> tuple[pd.DataFrame, list[ValidationIssue]]:
+    """Check a table of strings against the schema and convert its types.
+
+    Parameters
+    ----------
+    raw : DataFrame
+        The file as read, every cell a string or missing.
+    table : Table
+        The schema table it should follow.
+    filename : str, optional
+        Name used in messages (defaults to ``table.filename``).
+
+    Returns
+    -------
+    typed : DataFrame
+        Columns in schema order with pandas dtypes: ``str`` and ``list`` as
+        object strings (missing = ``None``), ``int`` as ``Int64``, ``float``
+        as ``float64`` (missing = NaN), ``bool`` as ``boolean``.
+        Rows with an invalid cell keep the cell empty.
+    issues : list of ValidationIssue
+    """
+    fname = filename or table.filename
+    issues: list[ValidationIssue] = []
+    cols = [str(c).strip() for c in raw.columns]
+    raw = raw.copy()
+    raw.columns = cols
+    missing = [c.name for c in table.columns if c.name not in cols]
+    required_missing = [c for c in missing if table.column(c).required]
+    for c in required_missing:
+        issues.append(ValidationIssue(fname, None, c, "required column is missing"))
+    unknown = [c for c in cols if c not in table.column_names]
+    for c in unknown:
+        issues.append(ValidationIssue(fname, 1, c, "unknown column (not in the data dictionary)"))
+    dupes = {c for c in cols if cols.count(c) > 1}
+    for c in sorted(dupes):
+        issues.append(ValidationIssue(fname, 1, c, "column appears more than once"))
+    if dupes:
+        return _empty(table), issues
+
+    out: dict[str, list] = {}
+    n = len(raw)
+    for col in table.columns:
+        values: list = [None] * n
+        if col.name in raw.columns:
+            series = raw[col.name].tolist()
+            for i, cell in enumerate(series):
+                if _blank(cell):
+                    if col.required:
+                        issues.append(ValidationIssue(fname, i + 2, col.name, "value is required"))
+                    continue
+                value, err = _parse_cell(col, str(cell))
+                if err:
+                    issues.append(ValidationIssue(fname, i + 2, col.name, err))
+                else:
+                    values[i] = value
+        out[col.name] = values
+    typed = pd.DataFrame(out, columns=list(table.column_names))
+    typed = _apply_dtypes(typed, table)
+
+    # unique keys
+    keys = typed[table.key]
+    dup_mask = keys.notna() & keys.duplicated(keep="first")
+    for i in np.flatnonzero(dup_mask.to_numpy()):
+        issues.append(ValidationIssue(fname, int(i) + 2, table.key, f"duplicate id '{_short(keys.iloc[i])}'"))
+    return typed, issues
+
+
+def _empty(table: Table) -> pd.DataFrame:
+    return _apply_dtypes(pd.DataFrame({c: [] for c in table.column_names}), table)
+
+
+def _apply_dtypes(df: pd.DataFrame, table: Table) -> pd.DataFrame:
+    for col in table.columns:
+        s = df[col.name]
+        if col.type == "int":
+            df[col.name] = pd.array([None if _blank(v) else int(v) for v in s], dtype="Int64")
+        elif col.type == "float":
+            df[col.name] = pd.to_numeric(s, errors="coerce").astype("float64")
+        elif col.type == "bool":
+            df[col.name] = pd.array([None if v is None else bool(v) for v in s], dtype="boolean")
+        else:
+            df[col.name] = pd.Series([None if _blank(v) else str(v) for v in s], dtype=object, index=df.index)
+    return df
+
+
+def read_csv_strings(path: Path | str) -> pd.DataFrame:
+    """Read a CSV with every cell as a string (missing as NaN/None)."""
+    return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8")
+
+
+# ---------------------------------------------------------------------------
+# Cross-table checks and enrichment
+# ---------------------------------------------------------------------------
+
+def cross_check(sources: pd.DataFrame, cases: pd.DataFrame, cohorts: pd.DataFrame,
+                labs: pd.DataFrame) -> list[ValidationIssue]:
+    """Referential checks: every case and cohort points to a source, every lab to an entity."""
+    issues: list[ValidationIssue] = []
+    source_ids = set(sources["source_id"].dropna())
+    for i, ids in enumerate(cases["source_ids"].tolist()):
+        if ids is None:
+            continue
+        for sid in ids.split(";"):
+            if sid not in source_ids:
+                issues.append(ValidationIssue("cases.csv", i + 2, "source_ids", f"source '{_short(sid)}' is not in sources.csv"))
+    for i, sid in enumerate(cohorts["source_id"].tolist()):
+        if sid is not None and sid not in source_ids:
+            issues.append(ValidationIssue("cohorts.csv", i + 2, "source_id", f"source '{_short(sid)}' is not in sources.csv"))
+    case_ids = set(cases["case_id"].dropna())
+    cohort_ids = set(cohorts["cohort_id"].dropna())
+    for i, (etype, eid) in enumerate(zip(labs["entity_type"].tolist(), labs["entity_id"].tolist())):
+        if etype is None or eid is None:
+            continue
+        pool = case_ids if etype == "case" else cohort_ids
+        if eid not in pool:
+            issues.append(ValidationIssue("labs.csv", i + 2, "entity_id", f"{etype} '{_short(eid)}' is not in {etype}s.csv" if etype == "case" else f"cohort '{_short(eid)}' is not in cohorts.csv"))
+    issues.extend(check_lab_units(labs, "labs.csv"))
+    return issues
+
+
+def check_lab_units(labs: pd.DataFrame, fname: str) -> list[ValidationIssue]:
+    """Standardised lab values must be in the analyte's standard unit and plausible range."""
+    issues = []
+    for i, row in enumerate(labs.itertuples(index=False)):
+        if row.analyte is None or pd.isna(row.value_std):
+            continue
+        std_unit = schema.ANALYTE_UNITS[row.analyte]
+        if row.unit_std is not None and row.unit_std != std_unit:
+            issues.append(ValidationIssue(fname, i + 2, "unit_std", f"'{_short(row.unit_std)}' is not the standard unit of {row.analyte} ({std_unit})"))
+        lo, hi = schema.ANALYTE_RANGES[row.analyte]
+        if row.statistic in ("mean_change",):
+            continue
+        if not (lo <= row.value_std <= hi):
+            issues.append(ValidationIssue(fname, i + 2, "value_std", f"{row.value_std:g} {std_unit} is outside the plausible range of {row.analyte} ({lo:g}-{hi:g})"))
+    return issues
+
+
+def enrich(cases: pd.DataFrame, cohorts: pd.DataFrame, sources: pd.DataFrame
+           ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Add the derived helper columns used by filtering (see :class:`Dataset`)."""
+    year = dict(zip(sources["source_id"], sources["year"]))
+    ptype = dict(zip(sources["source_id"], sources["pub_type"]))
+
+    cases = cases.copy()
+    canonical = cases["source_ids"].map(lambda s: s.split(";")[0] if isinstance(s, str) else None)
+    cases["_source_id"] = canonical
+    cases["_pub_year"] = pd.array([year.get(s) for s in canonical], dtype="Int64")
+    cases["_pub_type"] = pd.Series([ptype.get(s) for s in canonical], dtype=object, index=cases.index)
+    cases["_age_band"] = age_bands(cases["age_years"])
+    _add_indicators(cases, "route", schema.ROUTES)
+    _add_indicators(cases, "cotherapies", schema.COTHERAPIES)
+
+    cohorts = cohorts.copy()
+    cohorts["_source_id"] = cohorts["source_id"]
+    cohorts["_pub_year"] = pd.array([year.get(s) for s in cohorts["source_id"]], dtype="Int64")
+    cohorts["_pub_type"] = pd.Series([ptype.get(s) for s in cohorts["source_id"]], dtype=object, index=cohorts.index)
+    cohorts["_age_band"] = age_bands(cohorts["age_median_years"])
+    _add_indicators(cohorts, "route", schema.ROUTES)
+    _add_indicators(cohorts, "cotherapies", schema.COTHERAPIES)
+    return cases, cohorts
+
+
+def age_bands(age: pd.Series) -> pd.Series:
+    """Vectorised :func:`lib.schema.age_band`."""
+    a = pd.to_numeric(age, errors="coerce").to_numpy(dtype=float)
+    bins = np.select(
+        [a < 1, a < 12, a < 18, a < 65, a >= 65],
+        list(schema.AGE_BANDS),
+        default="",
+    )
+    out = pd.Series(bins, dtype=object, index=age.index)
+    out[np.isnan(a)] = None
+    return out
+
+
+def _add_indicators(df: pd.DataFrame, column: str, values: tuple[str, ...]) -> None:
+    s = df[column].fillna("").astype(str)
+    padded = ";" + s + ";"
+    for v in values:
+        df[f"_{column}__{v}"] = padded.str.contains(f";{v};", regex=False).to_numpy(dtype=bool)
+
+
+# ---------------------------------------------------------------------------
+# Loading
+# ---------------------------------------------------------------------------
+
+def load_dataset(data_dir: Path | str = DATA_DIR) -> Dataset:
+    """Load and validate every table of ``data_dir``.
+
+    Raises
+    ------
+    DataValidationError
+        Naming file, row and column of every problem found.
+    """
+    data_dir = Path(data_dir)
+    typed: dict[str, pd.DataFrame] = {}
+    issues: list[ValidationIssue] = []
+    for name, table in schema.TABLES.items():
+        path = data_dir / table.filename
+        if not path.exists():
+            issues.append(ValidationIssue(table.filename, None, None, "file is missing"))
+            typed[name] = _empty(table)
+            continue
+        try:
+            raw = read_csv_strings(path)
+        except (UnicodeDecodeError, pd.errors.ParserError) as exc:
+            issues.append(ValidationIssue(table.filename, None, None, f"cannot be read as UTF-8 CSV ({exc.__class__.__name__})"))
+            typed[name] = _empty(table)
+            continue
+        df, found = validate_table(raw, table)
+        typed[name] = df
+        issues.extend(found)
+    issues.extend(cross_check(typed["sources"], typed["cases"], typed["cohorts"], typed["labs"]))
+    if issues:
+        raise DataValidationError(issues)
+    meta_path = data_dir / "dataset.json"
+    meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
+    cases, cohorts = enrich(typed["cases"], typed["cohorts"], typed["sources"])
+    return Dataset(
+        sources=typed["sources"],
+        cases=cases,
+        cohorts=cohorts,
+        labs=typed["labs"],
+        screening=typed["screening"],
+        verification=typed["verification"],
+        meta=meta,
+    )
+
+
+def public_columns(df: pd.DataFrame) -> pd.DataFrame:
+    """Drop the derived helper columns (those starting with ``_``)."""
+    return df[[c for c in df.columns if not str(c).startswith("_")]]

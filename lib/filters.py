@@ -1,0 +1,387 @@
+"""The filter state, its URL grammar, and filtering as a pure function.
+
+URL grammar (documented as a table in README):
+
+=============  ==========  ==========================================================
+key            repeated    values
+=============  ==========  ==========================================================
+condition      yes         ``dira``, ``mas``, ``shlh``, ``phlh``
+trigger        yes         see :data:`lib.schema.COHORT_TRIGGERS`
+age            yes         ``infant``, ``child``, ``adolescent``, ``adult``, ``older_adult``
+sex            yes         ``female``, ``male``
+route          yes         ``sc``, ``iv``, ``iv_cont``
+cotherapy      yes         see :data:`lib.schema.COTHERAPIES`
+pubtype        yes         see :data:`lib.schema.PUB_TYPES`
+dose_min       no          number, mg/kg/day, 0-100
+dose_max       no          number, mg/kg/day, 0-100
+year_min       no          whole number, 1990-2030
+year_max       no          whole number, 1990-2030
+=============  ==========  ==========================================================
+
+Within one key the values are alternatives (OR); different keys must all
+hold (AND). Keys starting with ``_`` are page view options and are left to
+the pages. Defaults (no selection) are never written to the URL.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, fields, replace
+
+import numpy as np
+import pandas as pd
+
+from lib import schema
+from lib.data import Dataset
+
+DOSE_BOUNDS = (0.0, 100.0)
+YEAR_BOUNDS = (1990, 2030)
+MAX_VALUE_LENGTH = 64
+
+# field name -> (URL key, allowed values)
+MULTI_KEYS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "conditions": ("condition", schema.CONDITIONS),
+    "triggers": ("trigger", schema.COHORT_TRIGGERS),
+    "age_bands": ("age", schema.AGE_BANDS),
+    "sexes": ("sex", schema.SEXES),
+    "routes": ("route", schema.ROUTES),
+    "cotherapies": ("cotherapy", schema.COTHERAPIES),
+    "pub_types": ("pubtype", schema.PUB_TYPES),
+}
+NUMBER_KEYS: dict[str, tuple[str, tuple[float, float], bool]] = {
+    # field -> (URL key, bounds, integer?)
+    "dose_min": ("dose_min", DOSE_BOUNDS, False),
+    "dose_max": ("dose_max", DOSE_BOUNDS, False),
+    "year_min": ("year_min", YEAR_BOUNDS, True),
+    "year_max": ("year_max", YEAR_BOUNDS, True),
+}
+FILTER_KEYS = tuple(k for k, _ in MULTI_KEYS.values()) + tuple(k for k, _, _ in NUMBER_KEYS.values())
+
+
+@dataclass(frozen=True)
+class FilterState:
+    """What the user selected. Empty tuples and ``None`` mean *no filter*.
+
+    Multi-valued fields are kept sorted in the vocabulary's order so that
+    equal selections compare equal and produce the same URL.
+    """
+
+    conditions: tuple[str, ...] = ()
+    triggers: tuple[str, ...] = ()
+    age_bands: tuple[str, ...] = ()
+    sexes: tuple[str, ...] = ()
+    routes: tuple[str, ...] = ()
+    cotherapies: tuple[str, ...] = ()
+    pub_types: tuple[str, ...] = ()
+    dose_min: float | None = None
+    dose_max: float | None = None
+    year_min: int | None = None
+    year_max: int | None = None
+
+    def __post_init__(self):
+        for name, (_, allowed) in MULTI_KEYS.items():
+            values = getattr(self, name)
+            bad = [v for v in values if v not in allowed]
+            if bad:
+                raise ValueError(f"{name}: {bad[0]!r} is not one of {allowed}")
+            object.__setattr__(self, name, tuple(v for v in allowed if v in set(values)))
+        for name, (_, (lo, hi), integer) in NUMBER_KEYS.items():
+            v = getattr(self, name)
+            if v is None:
+                continue
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or not lo <= v <= hi:
+                raise ValueError(f"{name}: {v!r} is outside {lo}-{hi}")
+            object.__setattr__(self, name, int(v) if integer else float(v))
+        for a, b in (("dose_min", "dose_max"), ("year_min", "year_max")):
+            lo, hi = getattr(self, a), getattr(self, b)
+            if lo is not None and hi is not None and lo > hi:
+                raise ValueError(f"{a} {lo} is above {b} {hi}")
+
+    @property
+    def is_default(self) -> bool:
+        return self == FilterState()
+
+    def active(self) -> list[tuple[str, str]]:
+        """The active filter items as (field, value) pairs, for the removable list."""
+        items: list[tuple[str, str]] = []
+        for name in MULTI_KEYS:
+            items.extend((name, v) for v in getattr(self, name))
+        for name in NUMBER_KEYS:
+            v = getattr(self, name)
+            if v is not None:
+                items.append((name, str(v)))
+        return items
+
+    def without(self, field_name: str, value: str | None = None) -> "FilterState":
+        """A copy with one item (or a whole field) removed."""
+        if field_name in MULTI_KEYS:
+            current = getattr(self, field_name)
+            kept = () if value is None else tuple(v for v in current if v != value)
+            return replace(self, **{field_name: kept})
+        if field_name in NUMBER_KEYS:
+            return replace(self, **{field_name: None})
+        raise KeyError(field_name)
+
+
+def to_query_params(state: FilterState) -> dict[str, list[str]]:
+    """The URL query parameters of a state; defaults are left out."""
+    out: dict[str, list[str]] = {}
+    for name, (key, _) in MULTI_KEYS.items():
+        values = getattr(state, name)
+        if values:
+            out[key] = list(values)
+    for name, (key, _, integer) in NUMBER_KEYS.items():
+        v = getattr(state, name)
+        if v is not None:
+            out[key] = [str(int(v)) if integer else _format_float(v)]
+    return out
+
+
+def _format_float(v: float) -> str:
+    text = repr(float(v))
+    return text[:-2] if text.endswith(".0") else text
+
+
+def from_query_params(params: Mapping[str, Iterable[str] | str]) -> tuple[FilterState, list[str]]:
+    """Parse query parameters into a state, never raising.
+
+    Parameters
+    ----------
+    params : mapping of key to a string or a list of strings
+        E.g. ``{"condition": ["mas", "dira"], "dose_max": "10"}``.
+
+    Returns
+    -------
+    state : FilterState
+        Unknown values are ignored; a wrong number falls back to no filter.
+    warnings : list of str
+        One plain-language message per value ignored.
+    """
+    warnings: list[str] = []
+    kwargs: dict = {}
+    for name, (key, allowed) in MULTI_KEYS.items():
+        raw = _as_list(params.get(key))
+        kept: list[str] = []
+        for value in raw:
+            v = value.strip().lower()
+            if v in allowed:
+                kept.append(v)
+            else:
+                warnings.append(f"Ignored {key}={_show(value)}: not one of {', '.join(allowed)}.")
+        kwargs[name] = tuple(kept)
+    for name, (key, (lo, hi), integer) in NUMBER_KEYS.items():
+        raw = _as_list(params.get(key))
+        if not raw:
+            continue
+        if len(raw) > 1:
+            warnings.append(f"{key} was given {len(raw)} times; used the first.")
+        value = raw[0].strip()
+        try:
+            if len(value) > MAX_VALUE_LENGTH:
+                raise ValueError
+            number = float(value)
+            if not math.isfinite(number):
+                raise ValueError
+        except ValueError:
+            warnings.append(f"Ignored {key}={_show(value)}: not a number.")
+            continue
+        if integer and number != int(number):
+            warnings.append(f"Ignored {key}={_show(value)}: not a whole number.")
+            continue
+        if not lo <= number <= hi:
+            warnings.append(f"Ignored {key}={_show(value)}: outside {lo:g}-{hi:g}.")
+            continue
+        kwargs[name] = int(number) if integer else number
+    for a, b, label in (("dose_min", "dose_max", "dose"), ("year_min", "year_max", "year")):
+        if kwargs.get(a) is not None and kwargs.get(b) is not None and kwargs[a] > kwargs[b]:
+            warnings.append(f"Ignored the {label} range {kwargs[a]:g}-{kwargs[b]:g}: its minimum is above its maximum.")
+            kwargs.pop(a)
+            kwargs.pop(b)
+    for key in params:
+        if key not in FILTER_KEYS and not str(key).startswith("_"):
+            warnings.append(f"Ignored unknown link parameter {_show(str(key))}.")
+    return FilterState(**kwargs), warnings
+
+
+def _as_list(value) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    return [str(v) for v in value]
+
+
+def _show(value: str) -> str:
+    """A value quoted for a message: shortened, no control characters."""
+    clean = "".join(ch if ch.isprintable() else "?" for ch in str(value))
+    if len(clean) > 30:
+        clean = clean[:29] + "…"
+    return repr(clean)
+
+
+# ---------------------------------------------------------------------------
+# Filtering
+# ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class FilteredView:
+    """What a page receives: the rows that match the filters."""
+
+    cases: pd.DataFrame
+    cohorts: pd.DataFrame
+    labs: pd.DataFrame
+    sources: pd.DataFrame
+    state: FilterState
+
+    @property
+    def n_patients(self) -> int:
+        return len(self.cases)
+
+    @property
+    def n_cohorts(self) -> int:
+        return len(self.cohorts)
+
+    @property
+    def n_cohort_patients(self) -> int:
+        return int(self.cohorts["n"].fillna(0).sum())
+
+    @property
+    def is_empty(self) -> bool:
+        return self.cases.empty and self.cohorts.empty
+
+
+def case_mask(cases: pd.DataFrame, state: FilterState, skip: str | None = None) -> np.ndarray:
+    """Boolean mask of the cases matching ``state``.
+
+    ``skip`` names one field to ignore (used for the counts shown beside
+    each option). Rows whose value is missing never match an active filter.
+    """
+    return _mask(cases, state, skip, kind="case")
+
+
+def cohort_mask(cohorts: pd.DataFrame, state: FilterState, skip: str | None = None) -> np.ndarray:
+    """Boolean mask of the cohorts matching ``state``.
+
+    A cohort matches a dose range when its reported dose range overlaps it,
+    an age band through its median age, and never matches a sex filter
+    (cohorts are not split by sex).
+    """
+    return _mask(cohorts, state, skip, kind="cohort")
+
+
+def _mask(df: pd.DataFrame, state: FilterState, skip: str | None, kind: str) -> np.ndarray:
+    n = len(df)
+    mask = np.ones(n, dtype=bool)
+    if n == 0:
+        return mask
+    if state.conditions and skip != "conditions":
+        mask &= df["condition"].isin(state.conditions).to_numpy()
+    if state.triggers and skip != "triggers":
+        mask &= df["trigger"].isin(state.triggers).to_numpy()
+    if state.age_bands and skip != "age_bands":
+        mask &= df["_age_band"].isin(state.age_bands).to_numpy()
+    if state.sexes and skip != "sexes":
+        if kind == "case":
+            mask &= df["sex"].isin(state.sexes).to_numpy()
+        else:
+            mask &= False
+    if state.routes and skip != "routes":
+        mask &= np.logical_or.reduce([df[f"_route__{r}"].to_numpy() for r in state.routes])
+    if state.cotherapies and skip != "cotherapies":
+        mask &= np.logical_or.reduce([df[f"_cotherapies__{c}"].to_numpy() for c in state.cotherapies])
+    if state.pub_types and skip != "pub_types":
+        mask &= df["_pub_type"].isin(state.pub_types).to_numpy()
+    if skip != "dose":
+        if kind == "case":
+            dose = df["dose_mg_kg_day"].to_numpy(dtype=float)
+            lo_d, hi_d = dose, dose
+        else:
+            lo_d = df["dose_mg_kg_day_min"].to_numpy(dtype=float)
+            hi_d = df["dose_mg_kg_day_max"].to_numpy(dtype=float)
+            lo_d = np.where(np.isnan(lo_d), hi_d, lo_d)
+            hi_d = np.where(np.isnan(hi_d), lo_d, hi_d)
+        with np.errstate(invalid="ignore"):
+            if state.dose_min is not None:
+                mask &= hi_d >= state.dose_min  # NaN compares False: missing never matches
+            if state.dose_max is not None:
+                mask &= lo_d <= state.dose_max
+    if skip != "year":
+        year = df["_pub_year"].to_numpy(dtype=float, na_value=np.nan)
+        with np.errstate(invalid="ignore"):
+            if state.year_min is not None:
+                mask &= year >= state.year_min
+            if state.year_max is not None:
+                mask &= year <= state.year_max
+    return mask
+
+
+def apply_filters(dataset: Dataset, state: FilterState) -> FilteredView:
+    """Filter the dataset. Pure: returns new frames, never mutates ``dataset``."""
+    cases = dataset.cases.loc[case_mask(dataset.cases, state)]
+    cohorts = dataset.cohorts.loc[cohort_mask(dataset.cohorts, state)]
+    labs = dataset.labs
+    keep = (
+        ((labs["entity_type"] == "case") & labs["entity_id"].isin(cases["case_id"]))
+        | ((labs["entity_type"] == "cohort") & labs["entity_id"].isin(cohorts["cohort_id"]))
+    )
+    labs = labs.loc[keep.to_numpy(dtype=bool)]
+    source_ids = set(cohorts["source_id"].dropna())
+    for ids in cases["source_ids"].dropna():
+        source_ids.update(ids.split(";"))
+    sources = dataset.sources.loc[dataset.sources["source_id"].isin(source_ids)]
+    return FilteredView(cases=cases, cohorts=cohorts, labs=labs, sources=sources, state=state)
+
+
+def option_counts(dataset: Dataset, state: FilterState, field_name: str) -> dict[str, tuple[int, int]]:
+    """For each option of a multi-valued field: (patients, cohorts) it would match.
+
+    The counts apply every other active filter (faceted counts), so they say
+    what choosing the option would show.
+    """
+    cases, cohorts = dataset.cases, dataset.cohorts
+    cm = case_mask(cases, state, skip=field_name)
+    km = cohort_mask(cohorts, state, skip=field_name)
+    column = {
+        "conditions": "condition",
+        "triggers": "trigger",
+        "age_bands": "_age_band",
+        "sexes": "sex",
+        "pub_types": "_pub_type",
+    }.get(field_name)
+    _, allowed = MULTI_KEYS[field_name]
+    out: dict[str, tuple[int, int]] = {}
+    for value in allowed:
+        if column is not None:
+            c = int((cm & (cases[column] == value).to_numpy(dtype=bool, na_value=False)).sum())
+            k = 0 if field_name == "sexes" else int((km & (cohorts[column] == value).to_numpy(dtype=bool, na_value=False)).sum())
+        else:
+            prefix = "_route__" if field_name == "routes" else "_cotherapies__"
+            c = int((cm & cases[prefix + value].to_numpy()).sum())
+            k = int((km & cohorts[prefix + value].to_numpy()).sum())
+        out[value] = (c, k)
+    return out
+
+
+def describe_item(field_name: str, value: str) -> str:
+    """A short label of one active filter item, for the removable list."""
+    labels = {
+        "conditions": schema.CONDITION_LABELS,
+        "triggers": schema.TRIGGER_LABELS,
+        "age_bands": schema.AGE_BAND_LABELS,
+        "sexes": {"female": "Female", "male": "Male"},
+        "routes": schema.ROUTE_LABELS,
+        "cotherapies": schema.COTHERAPY_LABELS,
+        "pub_types": schema.PUB_TYPE_LABELS,
+    }
+    if field_name in labels:
+        return labels[field_name].get(value, value)
+    return {
+        "dose_min": f"Dose ≥ {value} mg/kg/day",
+        "dose_max": f"Dose ≤ {value} mg/kg/day",
+        "year_min": f"Published ≥ {value}",
+        "year_max": f"Published ≤ {value}",
+    }[field_name]
+
+
+STATE_FIELDS = tuple(f.name for f in fields(FilterState))

@@ -1,0 +1,120 @@
+"""Counts and tables the pages show (pure pandas; formatting is left to the pages)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from lib import schema
+from lib.filters import FilteredView
+
+_VOCAB = {
+    "condition": (schema.CONDITIONS, schema.CONDITION_LABELS),
+    "trigger": (schema.COHORT_TRIGGERS, schema.TRIGGER_LABELS),
+    "route": (schema.ROUTES, schema.ROUTE_LABELS),
+    "_age_band": (schema.AGE_BANDS, schema.AGE_BAND_LABELS),
+    "cotherapies": (schema.COTHERAPIES, schema.COTHERAPY_LABELS),
+}
+
+
+def counts_by(view: FilteredView, column: str) -> pd.DataFrame:
+    """Patients and cohorts per value of ``column``.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``value, label, patients, cohorts, cohort_patients``; one row
+        per value present, plus a ``not stated`` row (value ``None``) when
+        some rows lack the value. List columns (route, co-therapies) count a
+        row once under each of its values.
+    """
+    values, labels = _VOCAB[column]
+    rows = []
+    for value in values:
+        cm = _matches(view.cases, column, value)
+        km = _matches(view.cohorts, column, value)
+        p, k = int(cm.sum()), int(km.sum())
+        if p or k:
+            rows.append((value, labels.get(value, value), p, k, int(view.cohorts.loc[km, "n"].fillna(0).sum())))
+    p_missing = int(_missing(view.cases, column).sum())
+    k_missing_mask = _missing(view.cohorts, column)
+    if p_missing or k_missing_mask.any():
+        rows.append((None, "Not stated", p_missing, int(k_missing_mask.sum()),
+                     int(view.cohorts.loc[k_missing_mask, "n"].fillna(0).sum())))
+    return pd.DataFrame(rows, columns=["value", "label", "patients", "cohorts", "cohort_patients"])
+
+
+def _matches(df: pd.DataFrame, column: str, value: str) -> pd.Series:
+    if df.empty:
+        return pd.Series([], dtype=bool)
+    if column in ("route", "cotherapies"):
+        return df[f"_{column}__{value}"].astype(bool)
+    return (df[column] == value).fillna(False).astype(bool)
+
+
+def _missing(df: pd.DataFrame, column: str) -> pd.Series:
+    if df.empty:
+        return pd.Series([], dtype=bool)
+    return df[column].isna()
+
+
+def evidence_map(view: FilteredView) -> pd.DataFrame:
+    """Condition x trigger x route: patients, cohorts and publications in each cell.
+
+    Columns ``condition, trigger, route, patients, cohorts, publications``. A
+    patient or cohort with several routes appears under each; with no route
+    stated, under ``not stated``.
+    """
+    records = []
+    for kind, df in (("case", view.cases), ("cohort", view.cohorts)):
+        if df.empty:
+            continue
+        sid = df["_source_id"]
+        for route in schema.ROUTES + (None,):
+            if route is None:
+                mask = df["route"].isna()
+            else:
+                mask = df[f"_route__{route}"].astype(bool)
+            sub = df.loc[mask]
+            for cond, trig, s in zip(sub["condition"], sub["trigger"], sid[mask]):
+                records.append((cond, trig, route or "not_stated", kind, s))
+    if not records:
+        return pd.DataFrame(columns=["condition", "trigger", "route", "patients", "cohorts", "publications"])
+    df = pd.DataFrame(records, columns=["condition", "trigger", "route", "kind", "source_id"])
+    out = df.groupby(["condition", "trigger", "route"], sort=True).agg(
+        patients=("kind", lambda k: int((k == "case").sum())),
+        cohorts=("kind", lambda k: int((k == "cohort").sum())),
+        publications=("source_id", "nunique"),
+    ).reset_index()
+    return out
+
+
+def response_counts(cases: pd.DataFrame) -> dict[str, int]:
+    """Counts of mapped responses among cases, plus how many are not stated."""
+    r = cases["response"]
+    out = {v: int((r == v).sum()) for v in schema.RESPONSES}
+    out["not_stated"] = int(r.isna().sum())
+    return out
+
+
+def headline_counts(view: FilteredView) -> pd.DataFrame:
+    """The headline outcomes among patient-level rows: events k of n with a stated value.
+
+    Columns ``measure, k, n, missing``: complete response, any response
+    (complete or partial) and death, each among the cases where the source
+    states it.
+    """
+    cases = view.cases
+    resp = cases["response"]
+    has_resp = resp.notna()
+    death = cases["death"]
+    has_death = death.notna()
+    rows = [
+        ("complete_response", int((resp == "complete").sum()), int(has_resp.sum()), int((~has_resp).sum())),
+        ("any_response", int(resp.isin(["complete", "partial"]).sum()), int(has_resp.sum()), int((~has_resp).sum())),
+        ("death", int(death.fillna(False).astype(bool).sum()), int(has_death.sum()), int((~has_death).sum())),
+    ]
+    return pd.DataFrame(rows, columns=["measure", "k", "n", "missing"])
+
+
+def sources_for(view: FilteredView, ids) -> pd.DataFrame:
+    return view.sources.loc[view.sources["source_id"].isin(list(ids))]

@@ -1,0 +1,34 @@
+"""Cases: the individually described patients, searchable, with their sources."""
+
+import streamlit as st
+
+from lib import ui
+from lib.cases import case_detail, case_table
+
+view = ui.current_view()
+st.title("Cases")
+st.caption(f"{view.n_patients} patients described individually match the filters.")
+
+if view.cases.empty:
+    st.info("No individually described patients match the current filters.")
+else:
+    query = st.text_input("Search (any text: author, country, variant, trigger, ...)", key="case_search",
+                          max_chars=100)
+    table = case_table(view, query)
+    st.caption(f"Showing {len(table)} of {view.n_patients}.")
+    st.dataframe(table, hide_index=True, width="stretch", column_config={
+        "PubMed": st.column_config.LinkColumn("PubMed", display_text="PubMed"),
+        "DOI": st.column_config.LinkColumn("DOI", display_text="DOI"),
+        "Age (years)": st.column_config.NumberColumn(format="%.2f"),
+        "Dose (mg/kg/day)": st.column_config.NumberColumn(format="%.1f"),
+    })
+    ui.dataframe_download(table, "Download these cases (CSV)", "anakinra_cases.csv", key="dl_cases")
+    if len(table):
+        chosen = ui.view_option("case", "Case detail", list(table["Case"]), default=list(table["Case"])[0])
+        detail, sources = case_detail(view, chosen)
+        st.subheader(f"Case {chosen}")
+        st.dataframe(detail, hide_index=True, width="stretch")
+        st.markdown("**Sources**")
+        st.dataframe(sources, hide_index=True, width="stretch", column_config={
+            "PubMed": st.column_config.LinkColumn("PubMed", display_text="PubMed"),
+            "DOI": st.column_config.LinkColumn("DOI", display_text="DOI")})

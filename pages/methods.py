@@ -1,0 +1,70 @@
+"""Data and methods: dictionary, screening flow, verification, statistics, limits, citation."""
+
+import streamlit as st
+
+from lib import methods, ui
+
+ds = ui.active_dataset()
+st.title("Data and methods")
+
+st.header("How the data were gathered")
+st.write(
+    "Publications were searched with clinical keywords from several angles (condition, anakinra, "
+    "trigger, age, route, country) and by following the reference lists of reviews. Each patient a "
+    "publication describes individually is one row in *cases*; what a study reports only in aggregate "
+    "is one row in *cohorts*, never split into patients. Every row names its source and where in it "
+    "the values were found; what a source does not state stays empty."
+)
+flow = methods.screening_flow(ds.screening)
+st.subheader("Screening flow")
+st.graphviz_chart(methods.flow_dot(flow, len(ds.sources), len(ds.cases), len(ds.cohorts)))
+if len(flow.exclusion_reasons):
+    st.caption("Reasons for exclusion (records)")
+    st.dataframe(flow.exclusion_reasons, hide_index=True)
+with st.expander(f"Screening log ({flow.queries} queries)"):
+    st.dataframe(ds.screening, hide_index=True, width="stretch")
+
+st.subheader("Verification (second reading)")
+summary = methods.verification_summary(ds)
+st.dataframe(summary, hide_index=True, width="stretch",
+             column_config={"share_rechecked": st.column_config.NumberColumn("Share re-read", format="percent")})
+with st.expander("Verification log"):
+    st.dataframe(ds.verification, hide_index=True, width="stretch")
+
+st.header("Data dictionary")
+table = st.selectbox("Table", ["cases", "cohorts", "labs", "sources", "screening", "verification"], key="dict_table")
+dictionary = methods.data_dictionary()
+st.dataframe(dictionary.loc[dictionary["table"] == table].drop(columns=["table"]), hide_index=True, width="stretch")
+ui.dataframe_download(dictionary, "Download the data dictionary (CSV)", "data_dictionary.csv", key="dl_dict")
+
+st.header("Statistical methods")
+st.markdown(
+    """
+- **Proportions** (response, death): Clopper-Pearson exact 95% confidence intervals (R `binom.test`).
+- **Labs before and after**: paired patients are compared with the Wilcoxon signed-rank test (R
+  `wilcox.test(paired = TRUE)`), which uses each patient as their own control. The 2024 DIRA review
+  used the Wilcoxon rank-sum test on before and after values treated as independent groups; the Labs page
+  shows the paired test where pairs exist and names the test it uses.
+- **Survival**: Kaplan-Meier with Greenwood variance and log-log confidence limits (R `survfit`,
+  `conf.type = "log-log"`); log-rank test between subgroups (R `survdiff`).
+- **Response with death competing**: Aalen-Johansen cumulative incidence (R `survfit` multi-state).
+- **Pooling across studies**: random-effects meta-analysis of logit proportions, REML by default
+  (R `metafor::rma(measure = "PLO")`), with I², tau² and the prediction interval.
+"""
+)
+
+st.header("Limits of this evidence")
+st.markdown(
+    """
+- Most rows come from case reports and small series: patients who did well are more likely to be
+  published (publication bias), and there is no control group.
+- Many values come from abstracts; what an abstract leaves out is missing here, and missing is not zero.
+- Treatments are given together (glucocorticoids, ciclosporin, etoposide, IVIG): an effect cannot be
+  attributed to anakinra alone.
+- Response definitions differ between sources; each cohort row keeps the source's own definition.
+"""
+)
+
+st.header("How to cite")
+st.write(ds.meta.get("citation", ""))
+st.caption("⚕️ " + ui.DISCLAIMER)

@@ -1,0 +1,44 @@
+"""Shared fixtures: the shipped dataset, and small synthetic datasets built at run time (tests only)."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from lib import schema  # noqa: E402
+from lib.data import load_dataset  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def shipped():
+    return load_dataset(ROOT / "data")
+
+
+@pytest.fixture()
+def data_copy(tmp_path):
+    """A writable copy of data/ for tests that corrupt files."""
+    dest = tmp_path / "data"
+    shutil.copytree(ROOT / "data", dest, ignore=shutil.ignore_patterns("staging"))
+    return dest
+
+
+def read_rows(path: Path) -> list[dict]:
+    """Independent reader used to compute expected numbers (the csv module, not lib)."""
+    with open(path, newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def write_rows(path: Path, table: schema.Table, rows: list[dict]) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=list(table.column_names))
+        w.writeheader()
+        for r in rows:
+            w.writerow(r)
