@@ -15,7 +15,9 @@ def data_dictionary() -> pd.DataFrame:
     rows = []
     for table in schema.TABLES.values():
         for c in table.columns:
-            rng = "" if c.min is None else f"{c.min:g} to {c.max:g}"
+            lo = "" if c.min is None else f"{c.min:g}"
+            hi = "" if c.max is None else f"{c.max:g}"
+            rng = "" if not (lo or hi) else f"{lo or '-inf'} to {hi or 'inf'}"
             rows.append({
                 "table": table.name, "column": c.name, "type": c.type, "unit": c.unit,
                 "allowed_values": ", ".join(c.allowed), "plausible_range": rng,

@@ -42,3 +42,29 @@ def write_rows(path: Path, table: schema.Table, rows: list[dict]) -> None:
         w.writeheader()
         for r in rows:
             w.writerow(r)
+
+
+def _patch_apptest_pages_flag() -> None:
+    """Work around AppTest in Streamlit 1.67 with ``st.navigation`` and a ``pages/`` folder.
+
+    ``AppTest.run`` resets ``PagesManager.uses_pages_directory`` before every
+    run and the PagesManager sets it again from the existence of ``pages/``; on
+    every run after the first, the script runner then takes the legacy
+    multipage path and runs only the page, not ``app.py``. A real server sets
+    the flag to False once ``st.navigation`` is called and keeps it. This makes
+    AppTest behave like the server.
+    """
+    from streamlit.runtime import pages_manager
+    from streamlit.testing.v1 import app_test
+
+    base = pages_manager.PagesManager
+
+    class _NavigationPagesManager(base):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            base.uses_pages_directory = False
+
+    app_test.PagesManager = _NavigationPagesManager
+
+
+_patch_apptest_pages_flag()

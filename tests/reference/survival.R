@@ -24,6 +24,7 @@ km_data <- list(
   mixed_ties = list(time = c(3, 3, 3, 6, 6, 9, 9, 12, 12, 12, 15),
                     event = c(1, 0, 1, 1, 1, 0, 1, 1, 0, 0, 0)),
   median_flat = list(time = c(1, 2, 3, 4), event = c(1, 1, 1, 1)),
+  median_flat_with_censor = list(time = c(1, 2, 3, 4, 5, 6), event = c(1, 1, 1, 0, 1, 1)),
   time_zero = list(time = c(0, 0, 5, 7, 7, 30), event = c(1, 0, 1, 0, 1, 0)),
   float_days = list(time = c(1.5, 2.25, 2.25, 10.75, 14, 28.5, 60), event = c(1, 1, 0, 1, 0, 1, 0)),
   median_not_reached = list(time = c(10, 20, 30, 40, 50, 60, 70, 80), event = c(1, 0, 0, 1, 0, 0, 0, 0)),

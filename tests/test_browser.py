@@ -1,0 +1,103 @@
+"""Real-browser test: Playwright driving Debian's chromium against `streamlit run app.py`."""
+
+from __future__ import annotations
+
+import os
+import re
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from browser_util import CHROMIUM, launch_browser, streamlit_server, wait_idle
+from conftest import ROOT, read_rows
+
+pytestmark = pytest.mark.browser
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+if not os.path.exists(CHROMIUM) and not os.environ.get("CI"):
+    # locally without chromium: skip; in CI a missing browser must fail the run
+    pytest.skip(f"{CHROMIUM} is missing (scripts/test.sh installs it)", allow_module_level=True)
+
+
+def _counts(condition):
+    cases = [r for r in read_rows(ROOT / "data" / "cases.csv") if r["condition"] in condition]
+    cohorts = [r for r in read_rows(ROOT / "data" / "cohorts.csv") if r["condition"] in condition]
+    return len(cases), len(cohorts)
+
+
+def _headline(page) -> str:
+    loc = page.get_by_text(re.compile(r"individually described patients and"))
+    loc.first.wait_for(timeout=30000)
+    return loc.first.inner_text()
+
+
+@pytest.fixture(scope="module")
+def server():
+    with streamlit_server() as (base, _proc):
+        yield base
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright_api.sync_playwright() as p:
+        b = launch_browser(p)
+        yield b
+        b.close()
+
+
+def _query(url: str) -> dict:
+    return parse_qs(urlparse(url).query)
+
+
+def test_shared_link_round_trip(server, browser):
+    ctx = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = ctx.new_page()
+    page.goto(server + "/?condition=dira")
+    wait_idle(page)
+    n_cases, n_cohorts = _counts({"dira"})
+    assert f"{n_cases} individually described patients and {n_cohorts} cohorts" in _headline(page)
+
+    # switch page through the navigation: the filters stay in the URL
+    page.get_by_role("link", name=re.compile("Cases")).first.click()
+    page.wait_for_url(re.compile(r"/cases"), timeout=30000)
+    wait_idle(page)
+    page.wait_for_function("() => window.location.search.includes('condition=dira')", timeout=30000)
+    assert _query(page.url)["condition"] == ["dira"]
+    page.get_by_text(re.compile(rf"{n_cases} patients described individually")).first.wait_for(timeout=30000)
+
+    # back to the overview, change a filter: add MAS to the condition
+    page.get_by_role("link", name=re.compile("Overview")).first.click()
+    wait_idle(page)
+    combo = page.locator("[data-testid='stSidebar'] [data-testid='stMultiSelect']").first
+    combo.click()
+    page.get_by_role("option", name=re.compile(r"^MAS")).first.click()
+    page.keyboard.press("Escape")
+    wait_idle(page)
+    page.wait_for_function("() => window.location.search.includes('condition=mas')", timeout=30000)
+    assert sorted(_query(page.url)["condition"]) == ["dira", "mas"]
+    n2_cases, n2_cohorts = _counts({"dira", "mas"})
+    page.get_by_text(re.compile(rf"{n2_cases} individually described patients and {n2_cohorts} cohorts")).first.wait_for(timeout=30000)
+    shared = page.url
+    ctx.close()
+
+    # the copied link in a fresh browser context shows the same view
+    ctx2 = browser.new_context(viewport={"width": 1400, "height": 900})
+    page2 = ctx2.new_page()
+    page2.goto(shared)
+    wait_idle(page2)
+    assert f"{n2_cases} individually described patients and {n2_cohorts} cohorts" in _headline(page2)
+    assert sorted(_query(page2.url)["condition"]) == ["dira", "mas"]
+    ctx2.close()
+
+
+def test_tampered_link_warns_and_keeps_working(server, browser):
+    ctx = browser.new_context()
+    page = ctx.new_page()
+    page.goto(server + "/?condition=%3Cscript%3Ealert(1)%3C/script%3E&dose_max=NaN")
+    wait_idle(page)
+    page.get_by_text("Some parts of the link were not understood").first.wait_for(timeout=30000)
+    assert page.locator("script:text('alert(1)')").count() == 0
+    n_cases = len(read_rows(ROOT / "data" / "cases.csv"))
+    assert f"{n_cases} individually described patients" in _headline(page)
+    ctx.close()
