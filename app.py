@@ -14,8 +14,16 @@ st.set_page_config(page_title="Anakinra evidence: DIRA and HLH/MAS", page_icon="
 
 PAGES = [
     st.Page("pages/overview.py", title="Overview", icon="📊", url_path="overview", default=True),
+    st.Page("pages/summary.py", title="Evidence summary", icon="📝", url_path="summary"),
+    st.Page("pages/dosing.py", title="Dosing", icon="💉", url_path="dosing"),
+    st.Page("pages/labs.py", title="Labs before and after", icon="🧪", url_path="labs"),
+    st.Page("pages/outcomes.py", title="Outcomes", icon="📈", url_path="outcomes"),
+    st.Page("pages/pooled.py", title="Pooled evidence", icon="🌲", url_path="pooled"),
+    st.Page("pages/genetics.py", title="Genetics (DIRA)", icon="🧬", url_path="genetics"),
     st.Page("pages/cases.py", title="Cases", icon="📋", url_path="cases"),
+    st.Page("pages/upload.py", title="Upload your data", icon="📤", url_path="upload"),
     st.Page("pages/methods.py", title="Data and methods", icon="📚", url_path="methods"),
+    st.Page("pages/background.py", title="Background", icon="📖", url_path="background"),
 ]
 
 nav = st.navigation(PAGES)
@@ -37,6 +45,7 @@ with st.sidebar:
     st.caption(f"Dataset version {dataset.version} ({dataset.meta.get('date', '')}); "
                f"{len(dataset.sources)} publications, {len(dataset.cases)} patients, "
                f"{len(dataset.cohorts)} cohorts.")
+    ui.image_format_picker()
     with st.expander("How to cite"):
         st.write(dataset.meta.get("citation", ""))
     st.caption("⚕️ " + ui.DISCLAIMER)

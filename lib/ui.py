@@ -301,6 +301,31 @@ def load_error(exc: DataValidationError) -> None:
     st.text(str(exc))
 
 
+def chart(fig, key: str, data: pd.DataFrame | None = None, filename: str = "chart") -> None:
+    """Show a plotly figure; its toolbar camera saves it as PNG or SVG; its data downloads as CSV.
+
+    The image is made in the browser by plotly (nothing is sent anywhere), in
+    the format chosen under "Chart images" in the sidebar.
+    """
+    fmt = st.session_state.get("image_format", "png")
+    config = {
+        "displaylogo": False,
+        "toImageButtonOptions": {"format": fmt, "filename": filename, "scale": 2 if fmt == "png" else 1},
+    }
+    st.plotly_chart(fig, width="stretch", key=key, config=config)
+    if data is not None:
+        from lib.export import safe_csv
+
+        st.download_button("Data behind this chart (CSV)", safe_csv(data), file_name=f"{filename}.csv",
+                           mime="text/csv", key=f"{key}_csv")
+
+
+def image_format_picker() -> None:
+    """Sidebar choice of the format the chart toolbar's camera button saves."""
+    st.radio("Chart images (camera button on each chart)", ["png", "svg"], key="image_format",
+             format_func=str.upper, horizontal=True)
+
+
 def dataframe_download(df: pd.DataFrame, label: str, file_name: str, key: str) -> None:
     from lib.export import safe_csv  # local import keeps ui light
 

@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 from conftest import ROOT, read_rows
 
 APP = str(ROOT / "app.py")
-PAGES = ["pages/overview.py", "pages/cases.py", "pages/methods.py"]
+PAGES = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "pages").glob("*.py"))
 
 
 def _app(params: dict | None = None, page: str | None = None) -> AppTest:

@@ -1,0 +1,5 @@
+"""Background (being built)."""
+
+import streamlit as st
+
+st.title("Background")

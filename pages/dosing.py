@@ -1,0 +1,5 @@
+"""Dosing (being built)."""
+
+import streamlit as st
+
+st.title("Dosing")

@@ -1,0 +1,5 @@
+"""Genetics (DIRA) (being built)."""
+
+import streamlit as st
+
+st.title("Genetics (DIRA)")

@@ -1,0 +1,5 @@
+"""Labs (being built)."""
+
+import streamlit as st
+
+st.title("Labs")

@@ -1,0 +1,5 @@
+"""Outcomes (being built)."""
+
+import streamlit as st
+
+st.title("Outcomes")

@@ -1,0 +1,5 @@
+"""Pooled evidence (being built)."""
+
+import streamlit as st
+
+st.title("Pooled evidence")

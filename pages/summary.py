@@ -1,0 +1,5 @@
+"""Evidence summary (being built)."""
+
+import streamlit as st
+
+st.title("Evidence summary")

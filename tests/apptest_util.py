@@ -1,0 +1,33 @@
+"""Helpers for page tests: run app.py in AppTest with a link's query parameters, then switch page."""
+
+from __future__ import annotations
+
+from streamlit.testing.v1 import AppTest
+
+from conftest import ROOT
+
+APP = str(ROOT / "app.py")
+
+
+def run_app(params: dict | None = None, page: str | None = None, timeout: float = 60) -> AppTest:
+    """Start app.py with ``params`` as the link's query parameters; optionally switch to ``page``.
+
+    ``page`` is a path such as ``"pages/labs.py"``.
+    """
+    at = AppTest.from_file(APP, default_timeout=timeout)
+    for k, v in (params or {}).items():
+        at.query_params[k] = v
+    at.run()
+    if page:
+        at.switch_page(page)
+        at.run()
+    return at
+
+
+def page_text(at: AppTest) -> str:
+    """All markdown, captions, metric values and plain text of the main area, joined."""
+    parts = [m.value for m in at.main.markdown] + [c.value for c in at.main.caption]
+    parts += [str(getattr(m, "value", "")) for m in at.main.metric]
+    parts += [t.value for t in at.main.text]
+    parts += [getattr(x, "value", "") for x in at.main.info] + [getattr(x, "value", "") for x in at.main.warning]
+    return "\n".join(str(p) for p in parts)

@@ -1,0 +1,71 @@
+"""Structure checks: pages registered, streamlit confined to lib/ui.py, no raw HTML, settings."""
+
+from __future__ import annotations
+
+import ast
+import re
+import tomllib
+
+from conftest import ROOT
+
+
+def _sources(folder):
+    return sorted((ROOT / folder).glob("*.py"))
+
+
+def test_every_page_file_is_registered_in_app():
+    app = (ROOT / "app.py").read_text()
+    for page in _sources("pages"):
+        assert f'"pages/{page.name}"' in app, f"{page.name} is not in app.py's navigation"
+
+
+def test_only_the_ui_bridge_imports_streamlit_in_lib():
+    for path in _sources("lib"):
+        tree = ast.parse(path.read_text())
+        names = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+        names |= {(n.module or "").split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+        if path.name != "ui.py":
+            assert "streamlit" not in names, f"lib/{path.name} imports streamlit"
+
+
+def test_no_raw_html_anywhere():
+    pattern = re.compile(r"unsafe_allow_html\s*=\s*True|st\.html\(|components\.html\(")
+    for path in _sources("pages") + _sources("lib") + [ROOT / "app.py"]:
+        assert not pattern.search(path.read_text()), f"{path.name} renders raw HTML"
+
+
+def test_pages_compute_no_statistics():
+    """Pages compose: no groupby, no scipy/statsmodels, no file reads."""
+    banned = re.compile(r"\.groupby\(|import scipy|from scipy|statsmodels|read_csv\(|open\(")
+    for path in _sources("pages"):
+        assert not banned.search(path.read_text()), f"{path.name} computes or reads files itself"
+
+
+def test_streamlit_config_protects_a_deployment():
+    cfg = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert cfg["browser"]["gatherUsageStats"] is False
+    assert cfg["server"]["enableXsrfProtection"] is True
+    assert 0 < cfg["server"]["maxUploadSize"] <= 50
+    assert cfg["client"]["showErrorDetails"] in ("none", False)
+
+
+def test_requirements_are_pinned():
+    for name in ("requirements.txt", "requirements-dev.txt"):
+        for line in (ROOT / name).read_text().splitlines():
+            line = line.strip()
+            if not line or line.startswith("#") or line.startswith("-r"):
+                continue
+            assert "==" in line, f"{name}: {line} is not pinned"
+    streamlit = [l for l in (ROOT / "requirements.txt").read_text().splitlines() if l.startswith("streamlit==")]
+    major, minor = map(int, streamlit[0].split("==")[1].split(".")[:2])
+    assert (major, minor) >= (1, 61)
+
+
+def test_readme_has_two_setup_commands_and_documents_every_url_key():
+    from lib.filters import FILTER_KEYS
+    readme = (ROOT / "README.md").read_text()
+    assert "bash scripts/run.sh" in readme and "bash scripts/test.sh" in readme
+    for key in FILTER_KEYS:
+        assert f"`{key}`" in readme, f"URL key {key} is not documented in README"
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "bash scripts/test.sh" in ci
