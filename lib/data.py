@@ -309,6 +309,21 @@ def enrich(cases: pd.DataFrame, cohorts: pd.DataFrame, sources: pd.DataFrame
     return cases, cohorts
 
 
+def link_labs(labs: pd.DataFrame, cases: pd.DataFrame, cohorts: pd.DataFrame) -> pd.DataFrame:
+    """Add ``_case_pos`` / ``_cohort_pos``: the row position of each lab's case or cohort (-1 if none).
+
+    Filtering then selects lab rows with one array lookup instead of string matching.
+    """
+    labs = labs.copy()
+    ent = labs["entity_id"].to_numpy(dtype=object)
+    etype = labs["entity_type"].to_numpy(dtype=object)
+    cpos = pd.Index(cases["case_id"].to_numpy(dtype=object)).get_indexer(ent) if len(labs) else np.zeros(0, dtype=np.int64)
+    kpos = pd.Index(cohorts["cohort_id"].to_numpy(dtype=object)).get_indexer(ent) if len(labs) else np.zeros(0, dtype=np.int64)
+    labs["_case_pos"] = np.where(etype == "case", cpos, -1).astype(np.int64)
+    labs["_cohort_pos"] = np.where(etype == "cohort", kpos, -1).astype(np.int64)
+    return labs
+
+
 def age_bands(age: pd.Series) -> pd.Series:
     """Vectorised :func:`lib.schema.age_band`."""
     a = pd.to_numeric(age, errors="coerce").to_numpy(dtype=float)
@@ -369,7 +384,7 @@ def load_dataset(data_dir: Path | str = DATA_DIR) -> Dataset:
         sources=typed["sources"],
         cases=cases,
         cohorts=cohorts,
-        labs=typed["labs"],
+        labs=link_labs(typed["labs"], cases, cohorts),
         screening=typed["screening"],
         verification=typed["verification"],
         meta=meta,

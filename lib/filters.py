@@ -317,19 +317,40 @@ def _mask(df: pd.DataFrame, state: FilterState, skip: str | None, kind: str) -> 
 
 
 def apply_filters(dataset: Dataset, state: FilterState) -> FilteredView:
-    """Filter the dataset. Pure: returns new frames, never mutates ``dataset``."""
-    cases = dataset.cases.loc[case_mask(dataset.cases, state)]
-    cohorts = dataset.cohorts.loc[cohort_mask(dataset.cohorts, state)]
+    """Filter the dataset. Pure: returns new frames, never mutates ``dataset``.
+
+    Lab rows follow their case or cohort. When the labs carry the positional
+    links made by :func:`lib.data.link_labs` the selection is one array
+    lookup; otherwise it falls back to matching ids.
+    """
+    cmask = case_mask(dataset.cases, state)
+    kmask = cohort_mask(dataset.cohorts, state)
+    cases = dataset.cases.loc[cmask]
+    cohorts = dataset.cohorts.loc[kmask]
     labs = dataset.labs
-    keep = (
-        ((labs["entity_type"] == "case") & labs["entity_id"].isin(cases["case_id"]))
-        | ((labs["entity_type"] == "cohort") & labs["entity_id"].isin(cohorts["cohort_id"]))
-    )
-    labs = labs.loc[keep.to_numpy(dtype=bool)]
-    source_ids = set(cohorts["source_id"].dropna())
-    for ids in cases["source_ids"].dropna():
+    if "_case_pos" in labs.columns and "_cohort_pos" in labs.columns:
+        cpos = labs["_case_pos"].to_numpy()
+        kpos = labs["_cohort_pos"].to_numpy()
+        keep = np.zeros(len(labs), dtype=bool)
+        has_c = cpos >= 0
+        keep[has_c] = cmask[cpos[has_c]]
+        has_k = kpos >= 0
+        keep[has_k] = kmask[kpos[has_k]]
+    else:
+        case_ids = pd.Index(cases["case_id"].to_numpy(dtype=object))
+        cohort_ids = pd.Index(cohorts["cohort_id"].to_numpy(dtype=object))
+        ent = labs["entity_id"].to_numpy(dtype=object)
+        etype = labs["entity_type"].to_numpy(dtype=object)
+        if len(labs):
+            keep = (((etype == "case") & (case_ids.get_indexer(ent) >= 0))
+                    | ((etype == "cohort") & (cohort_ids.get_indexer(ent) >= 0)))
+        else:
+            keep = np.zeros(0, dtype=bool)
+    labs = labs.loc[keep]
+    source_ids = set(cohorts["source_id"].dropna().unique())
+    for ids in cases["source_ids"].dropna().unique():
         source_ids.update(ids.split(";"))
-    sources = dataset.sources.loc[dataset.sources["source_id"].isin(source_ids)]
+    sources = dataset.sources.loc[dataset.sources["source_id"].isin(list(source_ids))]
     return FilteredView(cases=cases, cohorts=cohorts, labs=labs, sources=sources, state=state)
 
 

@@ -63,25 +63,44 @@ def shipped_dataset() -> Dataset:
 
 
 def active_dataset() -> Dataset:
-    """The dataset the session looks at (the shipped one unless an upload is chosen)."""
+    """The dataset the session looks at (the shipped one unless an upload is chosen).
+
+    An upload lives in this session's ``st.session_state`` only; it is never
+    put in a cache shared between sessions.
+    """
     uploaded = st.session_state.get("uploaded_dataset")
     choice = st.session_state.get("data_choice", "shipped")
     if uploaded is not None and choice in ("upload", "both"):
         if choice == "upload":
             return uploaded
+        memo = st.session_state.get("_combined_memo")
+        token = dataset_token()
+        if memo is not None and memo[0] == token:
+            return memo[1]
         from lib.upload import combine  # local import: only needed with an upload
 
-        return combine(shipped_dataset(), uploaded)
+        combined = combine(shipped_dataset(), uploaded)
+        st.session_state["_combined_memo"] = (token, combined)
+        return combined
     return shipped_dataset()
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def _filter_cached(_dataset: Dataset, dataset_key: str, state: FilterState) -> FilteredView:
-    return apply_filters(_dataset, state)
+def dataset_token() -> tuple:
+    """Identifies the active dataset for this session's memos (shipped version or upload token)."""
+    choice = st.session_state.get("data_choice", "shipped")
+    if st.session_state.get("uploaded_dataset") is None or choice == "shipped":
+        return ("shipped", shipped_dataset().version)
+    return (choice, st.session_state.get("upload_token"))
 
 
-def _dataset_key(ds: Dataset) -> str:
-    return f"{ds.label}:{ds.version}:{len(ds.cases)}:{len(ds.cohorts)}:{id(ds)}"
+def _session_memo(name: str, key, compute):
+    """Keep the last result of ``compute`` for ``key`` in this session (recompute only on change)."""
+    memo = st.session_state.get(name)
+    if memo is not None and memo[0] == key:
+        return memo[1]
+    value = compute()
+    st.session_state[name] = (key, value)
+    return value
 
 
 # ---------------------------------------------------------------------------
@@ -195,8 +214,11 @@ def sidebar_filters(dataset: Dataset) -> FilterState:
     state, problems = state_from_widgets()
     with st.sidebar:
         st.header("Filters")
+        all_counts = _session_memo(
+            "_counts_memo", (dataset_token(), state),
+            lambda: {name: option_counts(dataset, state, name) for name in _FIELD_LABELS})
         for name, (title, labels) in _FIELD_LABELS.items():
-            counts = option_counts(dataset, state, name)
+            counts = all_counts[name]
             present = [v for v in MULTI_KEYS[name][1] if counts[v] != (0, 0) or v in getattr(state, name)]
 
             def fmt(v, labels=labels, counts=counts):
@@ -281,7 +303,8 @@ def current_view() -> FilteredView:
 
 
 def filtered(ds: Dataset, state: FilterState) -> FilteredView:
-    return _filter_cached(ds, _dataset_key(ds), state)
+    """The filtered view, recomputed only when the dataset or the filters change."""
+    return _session_memo("_view_memo", (dataset_token(), state), lambda: apply_filters(ds, state))
 
 
 def empty_message(view: FilteredView, what: str = "patients or cohorts") -> bool:

@@ -1,5 +1,294 @@
-"""Outcomes (being built)."""
+"""Outcomes: response by subgroup, survival, response with death competing, and cohort outcomes."""
 
+import math
+
+import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
+from lib import outcomes, ui
+
+COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#7f7f7f",
+           "#bcbd22", "#17becf"]
+
+
+def pct(x: float) -> str:
+    return "—" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{100 * x:.0f}%"
+
+
+def pct_ci(est: float, lo: float, hi: float) -> str:
+    if est is None or (isinstance(est, float) and math.isnan(est)):
+        return "—"
+    return f"{pct(est)} ({pct(lo)}–{pct(hi)})"
+
+
+def days(x: float) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "not reached"
+    return f"{x:g} days"
+
+
+def rgba(hex_colour: str, alpha: float) -> str:
+    h = hex_colour.lstrip("#")
+    return f"rgba({int(h[0:2], 16)},{int(h[2:4], 16)},{int(h[4:6], 16)},{alpha})"
+
+
+def add_step_band(fig, x, lower, upper, colour, name):
+    fig.add_trace(go.Scatter(x=x, y=upper, mode="lines", line=dict(width=0, shape="hv"), showlegend=False,
+                             hoverinfo="skip", legendgroup=name))
+    fig.add_trace(go.Scatter(x=x, y=lower, mode="lines", line=dict(width=0, shape="hv"), fill="tonexty",
+                             fillcolor=rgba(colour, 0.15), showlegend=False, hoverinfo="skip", legendgroup=name))
+
+
+view = ui.current_view()
 st.title("Outcomes")
+st.write(
+    f"**{view.n_patients}** individually described patients and **{view.n_cohorts}** cohorts match the "
+    "filters. Patients and cohorts are summarised separately and never mixed. A missing value is shown "
+    "as *not stated*: it is never counted as no response, no death or zero."
+)
+
+if not ui.empty_message(view):
+    cases = view.cases
+
+    # ------------------------------------------------------------------ response
+    st.header("Response by subgroup")
+    if cases.empty:
+        st.info("No individually described patients match the current filters.")
+    else:
+        by = ui.view_option("outcomes_by", "Subgroup", list(outcomes.SUBGROUPS), default="condition",
+                            format_func=outcomes.SUBGROUP_LABELS.get, widget="radio")
+        measure = ui.view_option("outcomes_measure", "Outcome shown in the chart", ["complete", "any"],
+                                 default="complete", widget="radio",
+                                 format_func={"complete": "Complete response",
+                                              "any": "Complete or partial response"}.get)
+        resp = outcomes.response_by(cases, by)
+        total = outcomes.response_by(cases, "all").iloc[0]
+        st.markdown(
+            f"**{int(total.n_stated)}** of **{int(total.n)}** patients have a response stated "
+            f"({int(total.complete)} complete, {int(total.partial)} partial, {int(total.none)} none); "
+            f"**{int(total.not_stated)}** not stated (left out of the percentages, not counted as no response)."
+        )
+        if total.n_stated == 0:
+            st.info("No patient in view has a response stated, so no percentage can be shown.")
+        else:
+            est_col, lo_col, hi_col = (("pct_complete", "ci_lower", "ci_upper") if measure == "complete"
+                                       else ("pct_any", "any_ci_lower", "any_ci_upper"))
+            k_col = "complete" if measure == "complete" else None
+            rows = list(resp.itertuples(index=False))
+            ylab = [f"{r.label} ({r.n_stated}/{r.n} stated)" for r in rows]
+            fig = go.Figure()
+            ci_x, ci_y = [], []
+            for r, y in zip(rows, ylab):
+                lo, hi = getattr(r, lo_col), getattr(r, hi_col)
+                if not math.isnan(lo):
+                    ci_x += [100 * lo, 100 * hi, None]
+                    ci_y += [y, y, None]
+            fig.add_trace(go.Scatter(x=ci_x, y=ci_y, mode="lines", line=dict(color="#1f77b4", width=3),
+                                     name="95% CI (exact)", hoverinfo="skip"))
+            k_vals = [(r.complete if k_col else r.complete + r.partial) for r in rows]
+            fig.add_trace(go.Scatter(
+                x=[None if math.isnan(getattr(r, est_col)) else 100 * getattr(r, est_col) for r in rows],
+                y=ylab, mode="markers+text", marker=dict(size=11, color="#1f77b4"), name="Percentage",
+                text=[f"{k}/{r.n_stated}" if r.n_stated else "none stated" for k, r in zip(k_vals, rows)],
+                textposition="top center", hovertemplate="%{y}: %{x:.0f}%<extra></extra>"))
+            fig.update_layout(height=140 + 45 * len(rows), margin=dict(t=30, b=40, l=10, r=10),
+                              legend=dict(orientation="h", y=-0.2))
+            fig.update_xaxes(title_text=("Complete response" if measure == "complete" else
+                                         "Complete or partial response") + " (% of patients with response stated)",
+                             range=[-2, 105])
+            fig.update_yaxes(title_text=outcomes.SUBGROUP_LABELS[by], autorange="reversed")
+            missing = int(total.not_stated)
+            st.caption(ui.n_caption(int(total.n_stated), missing, "patients with a response stated"))
+            ui.chart(fig, key="outcomes_response_chart", data=resp, filename=f"outcomes_response_by_{by}")
+        table = resp.assign(
+            complete_ci=[pct_ci(a, b, c) for a, b, c in zip(resp.pct_complete, resp.ci_lower, resp.ci_upper)],
+            any_ci=[pct_ci(a, b, c) for a, b, c in zip(resp.pct_any, resp.any_ci_lower, resp.any_ci_upper)],
+        )[["label", "n", "complete", "partial", "none", "not_stated", "complete_ci", "any_ci"]]
+        st.dataframe(table, hide_index=True, width="stretch", column_config={
+            "label": outcomes.SUBGROUP_LABELS[by], "n": "Patients", "complete": "Complete",
+            "partial": "Partial", "none": "None", "not_stated": "Not stated",
+            "complete_ci": "Complete response (95% CI)", "any_ci": "Complete or partial (95% CI)"})
+        st.caption(
+            "Percentages use the patients whose response is stated as denominator; 95% intervals are exact "
+            "Clopper-Pearson (R `binom.test`), chosen because groups are small and proportions often 0% or "
+            "100%. Response is the source's own words mapped to complete / partial / none. "
+            "Route: a patient given several routes forms one combined group. Dose bands use the maximum "
+            "daily dose: <2, 2 to <5, 5 to <10 and ≥10 mg/kg/day (lower bound included). "
+            "Uncontrolled case reports: these are descriptions, not comparisons of treatments."
+        )
+
+    # ------------------------------------------------------------------ survival
+    st.header("Survival (Kaplan-Meier)")
+    if cases.empty:
+        st.info("No individually described patients match the current filters.")
+    else:
+        km_by = ui.view_option("outcomes_km_by", "Survival curves by", list(outcomes.SUBGROUPS), default="all",
+                               format_func=outcomes.SUBGROUP_LABELS.get)
+        res = outcomes.km_by(cases, km_by)
+        d = res.data
+        st.markdown(
+            f"**{d.n}** of **{d.n_cases}** patients have both a follow-up time and death stated "
+            f"(**{d.n_events}** deaths). Left out: {d.n_no_time} with death stated but no follow-up time, "
+            f"{d.n_no_death} with follow-up time but death not stated, {d.n_neither} with neither."
+        )
+        if res.overall is None:
+            st.info(f"A Kaplan-Meier curve needs at least {outcomes.MIN_PATIENTS_CURVE} patients with a "
+                    f"follow-up time and death stated; {d.n} in view have them. Upload patient-level data "
+                    "with `followup_days` and `death` to see the curve.")
+        else:
+            curves = outcomes.km_curves(res)
+            fig = go.Figure()
+            labels = list(dict.fromkeys(curves["label"]))
+            for i, label in enumerate(labels):
+                c = curves.loc[curves["label"] == label]
+                colour = COLOURS[i % len(COLOURS)]
+                add_step_band(fig, c["time"], c["band_lower"], c["band_upper"], colour, label)
+                fig.add_trace(go.Scatter(x=c["time"], y=c["survival"], mode="lines", name=label,
+                                         line=dict(color=colour, shape="hv", width=2), legendgroup=label,
+                                         hovertemplate="day %{x:g}: %{y:.0%}<extra>" + label + "</extra>"))
+                cens = c.loc[c["n_censored"] > 0]
+                fig.add_trace(go.Scatter(x=cens["time"], y=cens["survival"], mode="markers", showlegend=False,
+                                         marker=dict(symbol="line-ns-open", size=12, color=colour),
+                                         legendgroup=label, hovertemplate="censored, day %{x:g}<extra></extra>"))
+            fig.update_layout(height=420, margin=dict(t=30, b=10, l=10, r=10),
+                              legend=dict(orientation="h", y=1.08))
+            fig.update_xaxes(title_text="Days from the first anakinra dose", rangemode="tozero")
+            fig.update_yaxes(title_text="Probability of survival", range=[0, 1.05], tickformat=".0%")
+            not_drawn = [g for g in res.groups if g.km is None]
+            st.caption(ui.n_caption(d.n, d.n_excluded, "patients with follow-up time and death stated")
+                       + (". Not drawn (fewer than 2 patients): " + ", ".join(f"{g.label} (n = {g.n})"
+                                                                             for g in not_drawn)
+                          if not_drawn else ""))
+            ui.chart(fig, key="outcomes_km_chart", data=curves, filename=f"outcomes_km_{km_by}")
+            st.caption("Shaded: pointwise 95% confidence band (Greenwood, log-log, as R `survfit(..., "
+                       "conf.type = \"log-log\")`). Ticks: censored patients (alive at last follow-up).")
+
+            st.markdown("**Numbers at risk** (alive and still followed at the start of the day)")
+            times = outcomes.risk_times(float(d.frame["time"].max()))
+            if km_by == "all":
+                rt = outcomes.risk_table(d.frame, times)
+                label_of = {"all": "All patients"}
+            else:
+                order = [g.group for g in res.groups]
+                rt = outcomes.risk_table(d.frame, times, group_col="group", order=order)
+                label_of = {g.group: g.label for g in res.groups}
+            rt = rt.assign(label=[label_of.get(g, str(g)) for g in rt["group"]],
+                           day=[f"Day {t:g}" for t in rt["time"]])
+            wide = rt.pivot(index="label", columns="day", values="n_at_risk")
+            wide = wide.reindex(index=list(dict.fromkeys(rt["label"])), columns=list(dict.fromkeys(rt["day"])))
+            st.dataframe(wide.reset_index().rename(columns={"label": "Group"}), hide_index=True, width="stretch")
+
+            st.markdown("**Median survival**")
+            med_rows = ([("All patients", res.overall, d.n, d.n_events)] if km_by == "all" else
+                        [(g.label, g.km, g.n, g.n_events) for g in res.groups])
+            st.dataframe(
+                [{"Group": lab, "Patients": n, "Deaths": e,
+                  "Median survival": "—" if km is None else days(km.median),
+                  "95% CI": "—" if km is None else f"{days(km.median_ci_lower)} to {days(km.median_ci_upper)}"}
+                 for lab, km, n, e in med_rows],
+                hide_index=True, width="stretch")
+            st.caption("'Not reached': the curve (or its confidence limit) never falls to 50%, as R "
+                       "`print(survfit(...))` reports NA.")
+
+            if km_by != "all":
+                if res.small_groups:
+                    st.warning("Some groups are very small (fewer than "
+                               f"{outcomes.MIN_GROUP_PATIENTS} patients or fewer than "
+                               f"{outcomes.MIN_GROUP_EVENTS} deaths): " + ", ".join(res.small_groups)
+                               + ". Their curves and the log-rank test are unreliable.")
+                if res.logrank is None:
+                    st.info("No log-rank test: it needs at least two groups with a stated subgroup.")
+                else:
+                    lr = res.logrank
+                    p_text = "not computable (no deaths)" if math.isnan(lr.p_value) else (
+                        "< 0.001" if lr.p_value < 0.001 else f"{lr.p_value:.3f}")
+                    st.markdown(f"**Log-rank test:** χ² = {lr.statistic:.2f} on {lr.dof} degrees of freedom, "
+                                f"p = {p_text}.")
+                    st.caption(
+                        "The log-rank test (R `survdiff`) compares whole survival curves without assuming their "
+                        "shape; it is the standard test for censored survival times. "
+                        + (f"{res.n_logrank_excluded} patients whose subgroup is not stated are left out of it. "
+                           if res.n_logrank_excluded else "")
+                        + "Patients in case reports are not randomised: a difference is not an effect of the "
+                        "subgroup."
+                    )
+
+    # ------------------------------------------------------------------ competing risks
+    st.header("Time to response, with death as a competing event")
+    if cases.empty:
+        st.info("No individually described patients match the current filters.")
+    else:
+        cd = outcomes.competing_data(cases)
+        st.markdown(
+            f"**{cd.n}** of **{cd.n_cases}** patients have the times needed. Left out: "
+            f"{cd.n_response_not_stated} with response not stated, {cd.n_responder_no_time} responders "
+            f"without days to response, {cd.n_nonresponder_incomplete} non-responders without follow-up time "
+            "or death stated."
+        )
+        if cd.n < outcomes.MIN_PATIENTS_CURVE:
+            st.info(f"Cumulative incidence needs at least {outcomes.MIN_PATIENTS_CURVE} patients with these "
+                    f"times; {cd.n} in view have them.")
+        else:
+            cif = outcomes.cif_curves(cd)
+            fig = go.Figure()
+            for i, (et, label) in enumerate(outcomes.EVENT_LABELS.items()):
+                c = cif.loc[cif["event_type"] == et]
+                colour = ["#2ca02c", "#d62728"][i]
+                add_step_band(fig, c["time"], c["band_lower"], c["band_upper"], colour, label)
+                fig.add_trace(go.Scatter(x=c["time"], y=c["cif"], mode="lines", name=label, legendgroup=label,
+                                         line=dict(color=colour, shape="hv", width=2),
+                                         hovertemplate="day %{x:g}: %{y:.0%}<extra>" + label + "</extra>"))
+            fig.update_layout(height=380, margin=dict(t=30, b=10, l=10, r=10), legend=dict(orientation="h", y=1.1))
+            fig.update_xaxes(title_text="Days from the first anakinra dose", rangemode="tozero")
+            fig.update_yaxes(title_text="Cumulative incidence (probability)", range=[0, 1.05], tickformat=".0%")
+            st.caption(ui.n_caption(cd.n, cd.n_excluded, "patients with the needed times"))
+            ui.chart(fig, key="outcomes_cif_chart", data=cif, filename="outcomes_cumulative_incidence")
+            last = [cif.loc[cif["event_type"] == et].iloc[-1] for et in (1, 2)]
+            st.dataframe(
+                [{"Event": r["event"], "By day": f"{r['time']:g}",
+                  "Cumulative incidence (95% CI)": pct_ci(r["cif"], r["ci_lower"], r["ci_upper"])} for r in last],
+                hide_index=True, width="stretch")
+            st.caption("Aalen-Johansen estimator with log-transformed 95% limits (R `survfit(Surv(time, "
+                       "factor(status)) ~ 1)`). Death before response is a competing event: treating it as "
+                       "censoring (1 − Kaplan-Meier) would overstate the chance of response.")
+
+    # ------------------------------------------------------------------ cohorts
+    st.header("Cohort outcomes")
+    if view.cohorts.empty:
+        st.info("No cohorts match the current filters.")
+    else:
+        co = outcomes.cohort_outcomes(view.cohorts, view.sources)
+        st.markdown(f"**{len(co)}** of **{view.n_cohorts}** cohorts report responders, deaths or a survival "
+                    "estimate.")
+        if co.empty:
+            st.info("None of the cohorts in view reports responders, deaths or survival.")
+        else:
+            def frac(k, n, e, lo, hi):
+                return "—" if k is None else f"{int(k)}/{int(n)} = {pct_ci(e, lo, hi)}"
+
+            def opt(v):
+                return None if pd.isna(v) else v
+
+            shown = [{
+                "Cohort": r.cohort_id,
+                "Source": f"{opt(r.first_author) or r.source_id} {'' if opt(r.year) is None else int(r.year)}".strip(),
+                "Subgroup": opt(r.subgroup) or "whole study",
+                "n": int(r.n),
+                "Responders (95% CI)": frac(opt(r.responders), r.n, r.resp_pct, r.resp_ci_lower, r.resp_ci_upper),
+                "Complete responders (95% CI)": frac(opt(r.complete_responders), r.n, r.complete_pct,
+                                                     r.complete_ci_lower, r.complete_ci_upper),
+                "Response definition (source's words)": opt(r.response_definition) or "not stated",
+                "Response assessed": opt(r.response_timepoint) or "not stated",
+                "Deaths (95% CI)": frac(opt(r.deaths), r.n, r.death_pct, r.death_ci_lower, r.death_ci_upper),
+                "Deaths time frame": opt(r.deaths_timepoint) or ("—" if opt(r.deaths) is None else "not stated"),
+                "Survival reported": "—" if opt(r.survival_pct) is None else (
+                    f"{r.survival_pct:g}%" + ("" if opt(r.survival_time_days) is None
+                                              else f" at {r.survival_time_days:g} days")),
+            } for r in co.itertuples(index=False)]
+            st.dataframe(shown, hide_index=True, width="stretch")
+            ui.dataframe_download(co, "Download cohort outcomes (CSV)", "outcomes_cohorts.csv",
+                                  key="outcomes_cohorts_csv")
+            st.caption("Exact Clopper-Pearson 95% intervals (R `binom.test`). Each source defines response "
+                       "and the time frame of deaths in its own way, so the rows are not directly comparable "
+                       "and are not added up here; see the Pooled evidence page for a random-effects summary.")

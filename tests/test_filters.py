@@ -216,3 +216,14 @@ def test_filtering_a_subset_never_grows(state):
     sub = case_mask(ds.cases, state)
     assert np.all(sub <= full)
     assert np.all(cohort_mask(ds.cohorts, state) <= cohort_mask(ds.cohorts, FilterState()))
+
+
+def test_lab_selection_is_the_same_with_and_without_positional_links(shipped):
+    import dataclasses
+    from lib.data import link_labs
+    linked = dataclasses.replace(shipped, labs=link_labs(shipped.labs.drop(columns=["_case_pos", "_cohort_pos"]), shipped.cases, shipped.cohorts))
+    plain = dataclasses.replace(shipped, labs=shipped.labs.drop(columns=["_case_pos", "_cohort_pos"]))
+    for state in (FilterState(), FilterState(conditions=("dira",)), FilterState(conditions=("shlh",)), FilterState(year_max=1990)):
+        a = apply_filters(linked, state).labs["lab_id"].tolist()
+        b = apply_filters(plain, state).labs["lab_id"].tolist()
+        assert a == b

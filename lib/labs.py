@@ -1,0 +1,504 @@
+"""Laboratory values before and after anakinra: patient pairs, cohort summaries, tests.
+
+Everything here is pure pandas on the ``labs`` table of :mod:`lib.schema`
+(long format: one row per value). Nothing is rounded or formatted; the page
+does that.
+
+Values
+------
+All comparisons use the standardised value (``value_std``, in the analyte's
+unit of :data:`lib.schema.ANALYTE_UNITS`). When ``value_std`` is empty the
+reported value is converted with :func:`lib.units.to_standard`; when that unit
+is unknown the row counts as *not standardised* and is left out (never
+guessed, never 0).
+
+Pairing rule (one before and one after value per patient)
+---------------------------------------------------------
+Only patient rows (``entity_type == "case"``, ``statistic == "value"``) are
+paired. When a patient has several values on one side, the same
+deterministic rule picks one on each side:
+
+* rows that state ``day`` win over rows that do not;
+* among those, the latest ``day`` wins: *before* = the value closest to the
+  first dose, *after* = the last stated value;
+* when no row of that side states a day, the unlabelled row is used; if there
+  are several (or several on the same day), the last one in table order.
+
+Tests
+-----
+The paired test (:func:`lib.stats.paired_change`, Wilcoxon signed-rank,
+R ``wilcox.test(after, before, paired = TRUE)``) uses the complete pairs. The
+rank-sum test (:func:`lib.stats.two_sample`, R ``wilcox.test(after,
+before)``) treats the before and after values as independent groups, as the
+2024 DIRA review did; it uses every patient's chosen value on each side,
+including patients with only one side.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from lib import schema
+from lib.stats import PairedChangeResult, TwoSampleResult, paired_change, two_sample
+from lib.units import to_standard
+
+#: Cohort statistics drawn as study markers (a location of the distribution).
+LOCATION_STATISTICS = ("mean", "median")
+#: Cohort statistics attached to a marker as its spread.
+SPREAD_STATISTICS = ("sd", "iqr_low", "iqr_high", "range_low", "range_high")
+
+PAIR_COLUMNS = ("entity_id", "before", "after", "change", "unit", "before_day", "after_day",
+                "n_before_values", "n_after_values")
+COHORT_COLUMNS = ("cohort_id", "source_id", "label", "condition", "n", "timepoint", "day", "statistic",
+                  "value", "unit", "sd", "iqr_low", "iqr_high", "range_low", "range_high", "note", "lab_id")
+CHANGE_COLUMNS = ("cohort_id", "source_id", "label", "condition", "n", "day", "value", "unit", "note", "lab_id")
+
+
+# ---------------------------------------------------------------------------
+# Values
+# ---------------------------------------------------------------------------
+
+def standardised_values(labs: pd.DataFrame) -> pd.Series:
+    """The standardised value of every row (NaN where it cannot be determined).
+
+    ``value_std`` where present, otherwise ``value_reported`` converted with
+    :func:`lib.units.to_standard`; NaN when the reported unit is unknown.
+
+    Parameters
+    ----------
+    labs : DataFrame
+        Rows of the ``labs`` table.
+
+    Returns
+    -------
+    Series of float, aligned with ``labs``.
+    """
+    std = pd.to_numeric(labs["value_std"], errors="coerce").astype(float)
+    missing = std.isna()
+    if missing.any():
+        sub = labs.loc[missing]
+        filled = [
+            to_standard(a, v, u) if a in schema.ANALYTE_UNITS and u is not None else None
+            for a, v, u in zip(sub["analyte"], sub["value_reported"], sub["unit_reported"])
+        ]
+        std = std.copy()
+        std.loc[missing] = [np.nan if f is None else f for f in filled]
+    return std
+
+
+def available_analytes(labs: pd.DataFrame) -> list[str]:
+    """Analytes with at least one usable value (patient or cohort), in schema order.
+
+    Parameters
+    ----------
+    labs : DataFrame
+        Rows of the ``labs`` table.
+
+    Returns
+    -------
+    list of str
+        Codes of :data:`lib.schema.ANALYTES` that have a standardised value.
+    """
+    if labs.empty:
+        return []
+    present = set(labs.loc[standardised_values(labs).notna().to_numpy(), "analyte"].dropna())
+    return [a for a in schema.ANALYTES if a in present]
+
+
+def _patient_rows(labs: pd.DataFrame, analyte: str) -> pd.DataFrame:
+    keep = ((labs["entity_type"] == "case") & (labs["analyte"] == analyte)
+            & (labs["statistic"] == "value")).to_numpy(dtype=bool)
+    rows = labs.loc[keep, ["entity_id", "timepoint", "day"]].copy()
+    rows["value"] = standardised_values(labs.loc[keep]).to_numpy()
+    rows["order"] = np.arange(len(rows))
+    return rows
+
+
+def unstandardised_count(labs: pd.DataFrame, analyte: str) -> int:
+    """Patient rows of ``analyte`` left out because no standardised value can be given."""
+    rows = _patient_rows(labs, analyte)
+    return int(rows["value"].isna().sum())
+
+
+def _pick(rows: pd.DataFrame) -> pd.DataFrame:
+    """One row per patient by the pairing rule (see the module docstring)."""
+    if rows.empty:
+        return rows.assign(n_values=pd.Series([], dtype=np.int64))
+    ranked = rows.assign(
+        has_day=rows["day"].notna().astype(int),
+        day_key=rows["day"].fillna(-np.inf),
+    ).sort_values(["entity_id", "has_day", "day_key", "order"], kind="mergesort")
+    counts = ranked.groupby("entity_id", sort=False).size()
+    last = ranked.groupby("entity_id", sort=False).tail(1).set_index("entity_id")
+    last["n_values"] = counts.reindex(last.index).astype(np.int64)
+    return last
+
+
+def lab_pairs(labs: pd.DataFrame, analyte: str) -> pd.DataFrame:
+    """One before and one after value per patient, chosen by the pairing rule.
+
+    Parameters
+    ----------
+    labs : DataFrame
+        Rows of the ``labs`` table (already filtered to the view).
+    analyte : str
+        Code from :data:`lib.schema.ANALYTES`.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``entity_id, before, after, change, unit, before_day,
+        after_day, n_before_values, n_after_values``: one row per patient
+        with at least one standardised value of ``analyte``, sorted by
+        ``entity_id``. ``change = after - before`` (NaN when a side is
+        missing); ``unit`` is the analyte's standard unit; the ``n_*_values``
+        columns count the usable values the patient had on that side (the
+        pairing rule picked one of them).
+    """
+    if analyte not in schema.ANALYTE_UNITS:
+        raise ValueError(f"unknown analyte {analyte!r}")
+    rows = _patient_rows(labs, analyte)
+    rows = rows.loc[rows["value"].notna()]
+    before = _pick(rows.loc[rows["timepoint"] == "before"])
+    after = _pick(rows.loc[rows["timepoint"] == "after"])
+    ids = sorted(set(before.index) | set(after.index))
+    b = before.reindex(ids)
+    a = after.reindex(ids)
+    out = pd.DataFrame({
+        "entity_id": pd.Series(ids, dtype=object),
+        "before": b["value"].to_numpy(dtype=float),
+        "after": a["value"].to_numpy(dtype=float),
+        "unit": pd.Series([schema.ANALYTE_UNITS[analyte]] * len(ids), dtype=object),
+        "before_day": b["day"].to_numpy(dtype=float),
+        "after_day": a["day"].to_numpy(dtype=float),
+        "n_before_values": b["n_values"].fillna(0).to_numpy(dtype=np.int64),
+        "n_after_values": a["n_values"].fillna(0).to_numpy(dtype=np.int64),
+    })
+    out.insert(3, "change", out["after"] - out["before"])
+    return out[list(PAIR_COLUMNS)]
+
+
+def pairs_long(pairs: pd.DataFrame) -> pd.DataFrame:
+    """The chosen values in long format, for plotting.
+
+    Parameters
+    ----------
+    pairs : DataFrame
+        Output of :func:`lab_pairs`.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``entity_id, timepoint, value, day, paired``: one row per
+        patient and side with a value (``timepoint`` is ``before`` or
+        ``after``; ``paired`` says whether the patient has both sides).
+    """
+    paired = pairs["before"].notna() & pairs["after"].notna()
+    parts = []
+    for tp in schema.TIMEPOINTS:
+        has = pairs[tp].notna()
+        parts.append(pd.DataFrame({
+            "entity_id": pairs.loc[has, "entity_id"].to_numpy(dtype=object),
+            "timepoint": tp,
+            "value": pairs.loc[has, tp].to_numpy(dtype=float),
+            "day": pairs.loc[has, f"{tp}_day"].to_numpy(dtype=float),
+            "paired": paired.loc[has].to_numpy(dtype=bool),
+        }))
+    return pd.concat(parts, ignore_index=True)
+
+
+# ---------------------------------------------------------------------------
+# Tests
+# ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class LabTestSummary:
+    """Counts and both Wilcoxon tests for one analyte.
+
+    Attributes
+    ----------
+    n_patients : int
+        Patients with at least one value (before or after).
+    n_pairs : int
+        Patients with both a before and an after value.
+    n_before_only, n_after_only : int
+        Patients with a value on one side only.
+    n_before, n_after : int
+        Values on each side (the samples of the rank-sum test).
+    paired : PairedChangeResult or None
+        :func:`lib.stats.paired_change` on the complete pairs; None without a
+        pair (``paired_note`` says why).
+    rank_sum : TwoSampleResult or None
+        :func:`lib.stats.two_sample` with ``a`` = after values and ``b`` =
+        before values; None when a side is empty (``rank_sum_note``).
+    paired_note, rank_sum_note : str
+        Why a test is absent ("" when it was run).
+    """
+
+    n_patients: int
+    n_pairs: int
+    n_before_only: int
+    n_after_only: int
+    n_before: int
+    n_after: int
+    paired: PairedChangeResult | None
+    rank_sum: TwoSampleResult | None
+    paired_note: str
+    rank_sum_note: str
+
+
+def lab_test_summary(pairs: pd.DataFrame) -> LabTestSummary:
+    """Paired Wilcoxon signed-rank test and, for comparison, the rank-sum test.
+
+    Parameters
+    ----------
+    pairs : DataFrame
+        Output of :func:`lab_pairs`.
+
+    Returns
+    -------
+    LabTestSummary
+
+    Notes
+    -----
+    The paired test is the one to read: it compares each patient with
+    themself (R ``wilcox.test(after, before, paired = TRUE)``). The rank-sum
+    test (R ``wilcox.test(after, before)``) ignores the pairing; it is given
+    because the 2024 DIRA review used it, and it can also use patients with
+    only one side.
+    """
+    has_b = pairs["before"].notna().to_numpy()
+    has_a = pairs["after"].notna().to_numpy()
+    both = has_b & has_a
+    paired: PairedChangeResult | None = None
+    paired_note = ""
+    if both.any():
+        paired = paired_change(pairs.loc[both, "before"].to_numpy(dtype=float),
+                               pairs.loc[both, "after"].to_numpy(dtype=float))
+    else:
+        paired_note = "no patient has both a before and an after value"
+    rank_sum: TwoSampleResult | None = None
+    rank_sum_note = ""
+    if has_a.any() and has_b.any():
+        rank_sum = two_sample(pairs.loc[has_a, "after"].to_numpy(dtype=float),
+                              pairs.loc[has_b, "before"].to_numpy(dtype=float))
+    else:
+        rank_sum_note = "no value before anakinra" if not has_b.any() else "no value after anakinra"
+        if not has_b.any() and not has_a.any():
+            rank_sum_note = "no patient values"
+    return LabTestSummary(
+        n_patients=int(len(pairs)),
+        n_pairs=int(both.sum()),
+        n_before_only=int((has_b & ~has_a).sum()),
+        n_after_only=int((has_a & ~has_b).sum()),
+        n_before=int(has_b.sum()),
+        n_after=int(has_a.sum()),
+        paired=paired,
+        rank_sum=rank_sum,
+        paired_note=paired_note,
+        rank_sum_note=rank_sum_note,
+    )
+
+
+@dataclass(frozen=True)
+class LabCoverage:
+    """How many patients in view have values of one analyte.
+
+    Attributes
+    ----------
+    n_cases : int
+        Patients in view.
+    n_with_values : int
+        Patients with at least one usable value of the analyte.
+    n_without_values : int
+        Patients in view with no usable value (not reported, or not
+        standardisable).
+    n_rows_unstandardised : int
+        Patient rows left out because their unit could not be converted.
+    """
+
+    n_cases: int
+    n_with_values: int
+    n_without_values: int
+    n_rows_unstandardised: int
+
+
+def lab_coverage(labs: pd.DataFrame, cases: pd.DataFrame, analyte: str) -> LabCoverage:
+    """Patients in view with and without a usable value of ``analyte``.
+
+    Parameters
+    ----------
+    labs, cases : DataFrame
+        The view's labs and cases.
+    analyte : str
+        Code from :data:`lib.schema.ANALYTES`.
+
+    Returns
+    -------
+    LabCoverage
+    """
+    rows = _patient_rows(labs, analyte)
+    in_view = set(cases["case_id"].dropna())
+    with_values = set(rows.loc[rows["value"].notna(), "entity_id"]) & in_view
+    return LabCoverage(
+        n_cases=len(in_view),
+        n_with_values=len(with_values),
+        n_without_values=len(in_view) - len(with_values),
+        n_rows_unstandardised=int(rows["value"].isna().sum()),
+    )
+
+
+# ---------------------------------------------------------------------------
+# Cohorts
+# ---------------------------------------------------------------------------
+
+def _cohort_info(cohorts: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
+    src = sources.set_index("source_id")
+    labels = []
+    for sid, sub in zip(cohorts["source_id"], cohorts["subgroup"]):
+        author = src["first_author"].get(sid) if sid in src.index else None
+        year = src["year"].get(sid) if sid in src.index else None
+        if author and not pd.isna(year):
+            label = f"{author} {int(year)}"
+        elif author:
+            label = str(author)
+        else:
+            label = str(sid)
+        if sub:
+            label += f" ({sub})"
+        labels.append(label)
+    return pd.DataFrame({
+        "source_id": cohorts["source_id"].to_numpy(dtype=object),
+        "label": pd.Series(labels, dtype=object).to_numpy(),
+        "condition": cohorts["condition"].to_numpy(dtype=object),
+        "n": cohorts["n"].to_numpy(dtype=float, na_value=np.nan),
+    }, index=pd.Index(cohorts["cohort_id"].to_numpy(dtype=object), name="cohort_id"))
+
+
+def _cohort_rows(labs: pd.DataFrame, analyte: str) -> pd.DataFrame:
+    keep = ((labs["entity_type"] == "cohort") & (labs["analyte"] == analyte)).to_numpy(dtype=bool)
+    rows = labs.loc[keep, ["lab_id", "entity_id", "timepoint", "day", "statistic", "note"]].copy()
+    rows["value"] = standardised_values(labs.loc[keep]).to_numpy()
+    return rows.loc[rows["value"].notna()]
+
+
+def cohort_lab_summary(labs: pd.DataFrame, cohorts: pd.DataFrame, sources: pd.DataFrame,
+                       analyte: str) -> pd.DataFrame:
+    """Cohort-level means and medians of ``analyte`` (study markers), with their spread.
+
+    Parameters
+    ----------
+    labs, cohorts, sources : DataFrame
+        The view's tables.
+    analyte : str
+        Code from :data:`lib.schema.ANALYTES`.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``cohort_id, source_id, label, condition, n, timepoint, day,
+        statistic, value, unit, sd, iqr_low, iqr_high, range_low, range_high,
+        note, lab_id``: one row per reported mean or median, in the
+        analyte's standard unit. ``label`` is "First author year" (the source
+        id when no author is stated) plus the subgroup. Spread statistics
+        reported for the same cohort, timepoint and day are attached as
+        columns (NaN when not reported); a spread without a mean or median is
+        not shown. Sorted by label (ignoring case), timepoint (before first), day.
+        ``mean_change`` rows are not here: see :func:`reported_changes`.
+    """
+    if analyte not in schema.ANALYTE_UNITS:
+        raise ValueError(f"unknown analyte {analyte!r}")
+    rows = _cohort_rows(labs, analyte)
+    info = _cohort_info(cohorts, sources)
+    rows = rows.loc[rows["entity_id"].isin(info.index)]
+    loc = rows.loc[rows["statistic"].isin(LOCATION_STATISTICS)]
+    spread = rows.loc[rows["statistic"].isin(SPREAD_STATISTICS)]
+    key = ["entity_id", "timepoint", "day_key"]
+    spread_wide = (spread.assign(day_key=spread["day"].fillna(-np.inf))
+                   .drop_duplicates(key + ["statistic"], keep="last")
+                   .pivot(index=key, columns="statistic", values="value")
+                   .reindex(columns=list(SPREAD_STATISTICS)))
+    loc = loc.assign(day_key=loc["day"].fillna(-np.inf)).join(spread_wide, on=key)
+    cid = loc["entity_id"].to_numpy(dtype=object)
+    out = pd.DataFrame({
+        "cohort_id": pd.Series(cid, dtype=object),
+        "source_id": info["source_id"].reindex(cid).to_numpy(dtype=object),
+        "label": info["label"].reindex(cid).to_numpy(dtype=object),
+        "condition": info["condition"].reindex(cid).to_numpy(dtype=object),
+        "n": info["n"].reindex(cid).to_numpy(dtype=float),
+        "timepoint": loc["timepoint"].to_numpy(dtype=object),
+        "day": loc["day"].to_numpy(dtype=float),
+        "statistic": loc["statistic"].to_numpy(dtype=object),
+        "value": loc["value"].to_numpy(dtype=float),
+        "unit": pd.Series([schema.ANALYTE_UNITS[analyte]] * len(loc), dtype=object),
+        **{s: loc[s].to_numpy(dtype=float) for s in SPREAD_STATISTICS},
+        "note": loc["note"].to_numpy(dtype=object),
+        "lab_id": loc["lab_id"].to_numpy(dtype=object),
+    })
+    order = out.assign(lk=out["label"].str.lower(), tp=out["timepoint"].map({"before": 0, "after": 1}),
+                       dk=out["day"].fillna(-np.inf))
+    order = order.sort_values(["lk", "cohort_id", "tp", "dk", "statistic"], kind="mergesort")
+    return out.loc[order.index, list(COHORT_COLUMNS)].reset_index(drop=True)
+
+
+def reported_changes(labs: pd.DataFrame, cohorts: pd.DataFrame, sources: pd.DataFrame,
+                     analyte: str) -> pd.DataFrame:
+    """Mean changes after anakinra as cohorts report them (``statistic == "mean_change"``).
+
+    Parameters
+    ----------
+    labs, cohorts, sources : DataFrame
+        The view's tables.
+    analyte : str
+        Code from :data:`lib.schema.ANALYTES`.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``cohort_id, source_id, label, condition, n, day, value,
+        unit, note, lab_id``; ``value`` is the reported mean change (after
+        minus before) in the analyte's standard unit. Sorted by label
+        (ignoring case).
+    """
+    if analyte not in schema.ANALYTE_UNITS:
+        raise ValueError(f"unknown analyte {analyte!r}")
+    rows = _cohort_rows(labs, analyte)
+    info = _cohort_info(cohorts, sources)
+    rows = rows.loc[rows["entity_id"].isin(info.index) & (rows["statistic"] == "mean_change")]
+    cid = rows["entity_id"].to_numpy(dtype=object)
+    out = pd.DataFrame({
+        "cohort_id": pd.Series(cid, dtype=object),
+        "source_id": info["source_id"].reindex(cid).to_numpy(dtype=object),
+        "label": info["label"].reindex(cid).to_numpy(dtype=object),
+        "condition": info["condition"].reindex(cid).to_numpy(dtype=object),
+        "n": info["n"].reindex(cid).to_numpy(dtype=float),
+        "day": rows["day"].to_numpy(dtype=float),
+        "value": rows["value"].to_numpy(dtype=float),
+        "unit": pd.Series([schema.ANALYTE_UNITS[analyte]] * len(rows), dtype=object),
+        "note": rows["note"].to_numpy(dtype=object),
+        "lab_id": rows["lab_id"].to_numpy(dtype=object),
+    })
+    order = out.assign(lk=out["label"].str.lower()).sort_values(["lk", "cohort_id"], kind="mergesort")
+    return out.loc[order.index, list(CHANGE_COLUMNS)].reset_index(drop=True)
+
+
+def cohort_counts(summary: pd.DataFrame, cohorts: pd.DataFrame) -> tuple[int, int]:
+    """Cohorts in view with and without a marker in ``summary``.
+
+    Parameters
+    ----------
+    summary : DataFrame
+        Output of :func:`cohort_lab_summary` (or :func:`reported_changes`).
+    cohorts : DataFrame
+        The view's cohorts.
+
+    Returns
+    -------
+    (with_values, without_values) : tuple of int
+    """
+    in_view = set(cohorts["cohort_id"].dropna())
+    shown = set(summary["cohort_id"].dropna()) & in_view
+    return len(shown), len(in_view) - len(shown)

@@ -1,0 +1,754 @@
+"""Outcomes of individually described patients and of cohorts (pure pandas).
+
+The Outcomes page shows four things, each prepared here and computed with
+:mod:`lib.stats`:
+
+1. Response (complete / partial / none / not stated) by a subgroup, with exact
+   Clopper-Pearson intervals (:func:`response_by`).
+2. Kaplan-Meier survival from ``followup_days`` and ``death``, optionally by
+   subgroup with a log-rank test (:func:`survival_data`, :func:`km_by`,
+   :func:`km_curve`, :func:`risk_table`).
+3. Cumulative incidence of response with death as a competing event
+   (:func:`competing_data`).
+4. Cohort-level responders and deaths with exact intervals
+   (:func:`cohort_outcomes`).
+
+Data rules (a missing value is never read as 0, "no" or "alive")
+-----------------------------------------------------------------
+* Response: ``response`` empty is *not stated* and is counted apart; it is
+  never counted as no response. Percentages use the patients whose response is
+  stated as denominator.
+* Survival: event = ``death`` true, time = ``followup_days``; censored =
+  ``death`` false with ``followup_days``. A patient without ``followup_days``,
+  or with ``followup_days`` but ``death`` not stated, is left out and counted.
+* Competing risks: status 1 = response (complete or partial) at
+  ``days_to_response``; status 2 = death without a prior response, at
+  ``followup_days``; status 0 = no response and alive, censored at
+  ``followup_days``. A responder without ``days_to_response``, a non-responder
+  without ``followup_days`` or without ``death`` stated, and a patient whose
+  response is not stated are left out and counted.
+* Subgroups: ``route`` uses the patient's combination of routes as one group
+  (e.g. ``sc;iv`` is "Subcutaneous + IV bolus"), so groups never overlap and
+  their sizes add up. Dose bands are on the maximum daily dose in mg/kg/day:
+  ``<2``, ``2-<5``, ``5-<10``, ``>=10`` (lower bound included). Age bands are
+  those of :func:`lib.schema.age_band`. Patients without the subgroup value
+  form a "not stated" group (key ``None``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from lib import schema
+from lib.data import age_bands
+from lib.stats import (
+    KaplanMeierResult,
+    LogrankResult,
+    cumulative_incidence,
+    kaplan_meier,
+    logrank,
+    proportion_ci,
+)
+
+# ---------------------------------------------------------------------------
+# Subgroups
+# ---------------------------------------------------------------------------
+
+DOSE_BANDS = ("lt2", "2to5", "5to10", "ge10")
+DOSE_BAND_EDGES = (2.0, 5.0, 10.0)
+DOSE_BAND_LABELS = {
+    "lt2": "<2 mg/kg/day",
+    "2to5": "2 to <5 mg/kg/day",
+    "5to10": "5 to <10 mg/kg/day",
+    "ge10": "≥10 mg/kg/day",
+}
+
+SUBGROUPS = ("all", "condition", "trigger", "route", "dose_band", "age_band")
+SUBGROUP_LABELS = {
+    "all": "All patients together",
+    "condition": "Condition",
+    "trigger": "Trigger or background",
+    "route": "Route",
+    "dose_band": "Dose band (mg/kg/day)",
+    "age_band": "Age group",
+}
+
+NOT_STATED_LABEL = "Not stated"
+
+_VOCAB = {
+    "condition": (schema.CONDITIONS, schema.CONDITION_LABELS),
+    "trigger": (schema.TRIGGERS, schema.TRIGGER_LABELS),
+    "dose_band": (DOSE_BANDS, DOSE_BAND_LABELS),
+    "age_band": (schema.AGE_BANDS, schema.AGE_BAND_LABELS),
+}
+
+# Fewer patients or events than this in a stratum gives a visible warning.
+MIN_GROUP_PATIENTS = 5
+MIN_GROUP_EVENTS = 2
+# Kaplan-Meier and cumulative incidence need at least this many patients.
+MIN_PATIENTS_CURVE = 2
+
+
+def dose_band(dose_mg_kg_day: pd.Series) -> pd.Series:
+    """Dose band of each maximum daily dose (mg/kg/day).
+
+    Parameters
+    ----------
+    dose_mg_kg_day : pandas.Series of float
+        Doses; missing values give ``None``.
+
+    Returns
+    -------
+    pandas.Series of object
+        One of :data:`DOSE_BANDS` (``lt2`` = below 2, ``2to5`` = 2 to below 5,
+        ``5to10`` = 5 to below 10, ``ge10`` = 10 or more) or ``None``; same
+        index as the input.
+    """
+    d = pd.to_numeric(dose_mg_kg_day, errors="coerce").to_numpy(dtype=float)
+    idx = np.searchsorted(np.array(DOSE_BAND_EDGES), d, side="right")
+    out = [None if math.isnan(v) else DOSE_BANDS[i] for v, i in zip(d, idx)]
+    return pd.Series(out, dtype=object, index=dose_mg_kg_day.index)
+
+
+def _route_key(value) -> str | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return None
+    parts = {p.strip() for p in str(value).split(";") if p.strip()}
+    if not parts:
+        return None
+    known = [r for r in schema.ROUTES if r in parts]
+    other = sorted(parts - set(schema.ROUTES))
+    return ";".join(known + other)
+
+
+def subgroup(cases: pd.DataFrame, by: str) -> pd.Series:
+    """The subgroup key of each patient (``None`` = not stated).
+
+    Parameters
+    ----------
+    cases : DataFrame
+        Case rows (schema ``cases``).
+    by : str
+        One of :data:`SUBGROUPS`.
+
+    Returns
+    -------
+    pandas.Series of object, same index as ``cases``.
+    """
+    if by not in SUBGROUPS:
+        raise ValueError(f"by must be one of {SUBGROUPS}, got {by!r}")
+    if by == "all":
+        return pd.Series(["all"] * len(cases), dtype=object, index=cases.index)
+    if by == "route":
+        return pd.Series([_route_key(v) for v in cases["route"]], dtype=object, index=cases.index)
+    if by == "dose_band":
+        return dose_band(cases["dose_mg_kg_day"])
+    if by == "age_band":
+        return age_bands(cases["age_years"])
+    col = cases[by]
+    return pd.Series([None if pd.isna(v) else str(v) for v in col], dtype=object, index=cases.index)
+
+
+def group_label(by: str, key: str | None) -> str:
+    """Display label of a subgroup key (``None`` -> "Not stated")."""
+    if key is None:
+        return NOT_STATED_LABEL
+    if by == "all":
+        return "All patients"
+    if by == "route":
+        return " + ".join(schema.ROUTE_LABELS.get(p, p) for p in key.split(";"))
+    labels = _VOCAB.get(by, ((), {}))[1]
+    return labels.get(key, key)
+
+
+def _group_order(by: str, keys) -> list:
+    """Keys in vocabulary order; unknown keys after, sorted; ``None`` last."""
+    present = [k for k in dict.fromkeys(keys) if k is not None]
+    if by == "route":
+        def rank(k):
+            return tuple(schema.ROUTES.index(p) if p in schema.ROUTES else len(schema.ROUTES)
+                         for p in k.split(";")), k
+        ordered = sorted(present, key=rank)
+    else:
+        vocab = _VOCAB.get(by, ((), {}))[0]
+        ordered = [v for v in vocab if v in present] + sorted(k for k in present if k not in vocab)
+    if any(k is None for k in keys):
+        ordered.append(None)
+    return ordered
+
+
+# ---------------------------------------------------------------------------
+# 1. Response by subgroup
+# ---------------------------------------------------------------------------
+
+RESPONSE_COLUMNS = [
+    "group", "label", "n", "complete", "partial", "none", "not_stated", "n_stated",
+    "pct_complete", "ci_lower", "ci_upper", "pct_any", "any_ci_lower", "any_ci_upper",
+]
+
+
+def response_by(cases: pd.DataFrame, by: str, conf: float = 0.95) -> pd.DataFrame:
+    """Response counts and exact intervals per subgroup.
+
+    Parameters
+    ----------
+    cases : DataFrame
+        Case rows (schema ``cases``).
+    by : str
+        One of :data:`SUBGROUPS`.
+    conf : float, default 0.95
+        Confidence level.
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`RESPONSE_COLUMNS`, one row per subgroup present (in
+        vocabulary order, "not stated" last; ``group`` is ``None`` there):
+        ``n`` patients; ``complete``, ``partial``, ``none``, ``not_stated``
+        counts (they add up to ``n``); ``n_stated`` = complete + partial +
+        none; ``pct_complete`` = complete / n_stated with its exact
+        Clopper-Pearson limits ``ci_lower``, ``ci_upper``; ``pct_any`` =
+        (complete + partial) / n_stated with ``any_ci_lower``,
+        ``any_ci_upper``. Proportions are fractions (0-1), NaN when
+        ``n_stated`` is 0. Empty input gives an empty frame with the columns.
+
+    Notes
+    -----
+    The limits are :func:`lib.stats.proportion_ci` (method ``"exact"``), which
+    matches R ``binom.test(k, n)$conf.int``.
+    """
+    if cases.empty:
+        return pd.DataFrame({c: pd.Series([], dtype=object if c in ("group", "label") else float)
+                             for c in RESPONSE_COLUMNS})
+    keys = subgroup(cases, by)
+    resp = cases["response"]
+    rows = []
+    for key in _group_order(by, keys.tolist()):
+        in_group = keys.isna() if key is None else keys.eq(key)
+        r = resp[in_group.to_numpy(dtype=bool)]
+        complete = int((r == "complete").sum())
+        partial = int((r == "partial").sum())
+        none_ = int((r == "none").sum())
+        n = int(len(r))
+        stated = complete + partial + none_
+        row = {"group": key, "label": group_label(by, key), "n": n, "complete": complete,
+               "partial": partial, "none": none_, "not_stated": n - stated, "n_stated": stated}
+        if stated:
+            c = proportion_ci(complete, stated, conf=conf)
+            a = proportion_ci(complete + partial, stated, conf=conf)
+            row.update(pct_complete=c.estimate, ci_lower=c.ci_lower, ci_upper=c.ci_upper,
+                       pct_any=a.estimate, any_ci_lower=a.ci_lower, any_ci_upper=a.ci_upper)
+        else:
+            row.update(pct_complete=np.nan, ci_lower=np.nan, ci_upper=np.nan,
+                       pct_any=np.nan, any_ci_lower=np.nan, any_ci_upper=np.nan)
+        rows.append(row)
+    out = pd.DataFrame(rows, columns=RESPONSE_COLUMNS)
+    out["group"] = pd.Series([r["group"] for r in rows], dtype=object)
+    return out
+
+
+# ---------------------------------------------------------------------------
+# 2. Survival
+# ---------------------------------------------------------------------------
+
+@dataclass(frozen=True, eq=False)
+class SurvivalData:
+    """Time-to-death data prepared from the cases.
+
+    Attributes
+    ----------
+    frame : DataFrame
+        Columns ``case_id, time, event, group``: one row per usable patient;
+        ``time`` in days from the first anakinra dose, ``event`` 1 = died,
+        0 = alive at last follow-up (censored); ``group`` the subgroup key
+        (``None`` = not stated; ``"all"`` when ``by`` is ``"all"``).
+    n_cases : int
+        Patients given.
+    n_no_time : int
+        Death stated but no follow-up time (left out).
+    n_no_death : int
+        Follow-up time but death not stated (left out).
+    n_neither : int
+        Neither stated (left out).
+    """
+
+    frame: pd.DataFrame
+    n_cases: int
+    n_no_time: int
+    n_no_death: int
+    n_neither: int
+
+    @property
+    def n(self) -> int:
+        return len(self.frame)
+
+    @property
+    def n_events(self) -> int:
+        return int(self.frame["event"].sum())
+
+    @property
+    def n_excluded(self) -> int:
+        return self.n_no_time + self.n_no_death + self.n_neither
+
+
+def _bool_or_none(v):
+    if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
+        return None
+    if isinstance(v, str):
+        t = v.strip().lower()
+        return True if t == "true" else False if t == "false" else None
+    return bool(v)
+
+
+def survival_data(cases: pd.DataFrame, by: str = "all") -> SurvivalData:
+    """Patients usable for survival, and counts of those left out.
+
+    Parameters
+    ----------
+    cases : DataFrame
+        Case rows (schema ``cases``).
+    by : str, default "all"
+        Subgroup for the ``group`` column (one of :data:`SUBGROUPS`).
+
+    Returns
+    -------
+    SurvivalData
+        Event = ``death`` true; censored = ``death`` false; time =
+        ``followup_days``. Rows lacking either are left out and counted.
+    """
+    death = pd.Series([_bool_or_none(v) for v in cases["death"]], dtype=object, index=cases.index)
+    time = pd.to_numeric(cases["followup_days"], errors="coerce")
+    has_t = time.notna().to_numpy()
+    has_d = death.notna().to_numpy()
+    ok = has_t & has_d
+    groups = subgroup(cases, by)
+    frame = pd.DataFrame({
+        "case_id": cases["case_id"].to_numpy()[ok],
+        "time": time.to_numpy(dtype=float)[ok],
+        "event": np.array([1 if d else 0 for d in death.to_numpy()[ok]], dtype=np.int64),
+        "group": pd.Series(groups.to_numpy()[ok], dtype=object),
+    })
+    return SurvivalData(
+        frame=frame,
+        n_cases=len(cases),
+        n_no_time=int((~has_t & has_d).sum()),
+        n_no_death=int((has_t & ~has_d).sum()),
+        n_neither=int((~has_t & ~has_d).sum()),
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class KmGroup:
+    """One stratum of :func:`km_by`.
+
+    ``km`` is None when the stratum has fewer than :data:`MIN_PATIENTS_CURVE`
+    patients (it is then listed but not drawn).
+    """
+
+    group: str | None
+    label: str
+    n: int
+    n_events: int
+    km: KaplanMeierResult | None
+
+
+@dataclass(frozen=True, eq=False)
+class KmByResult:
+    """Kaplan-Meier curves overall and by subgroup, with a log-rank test.
+
+    Attributes
+    ----------
+    data : SurvivalData
+        The prepared data (with counts of patients left out).
+    by : str
+        The subgroup.
+    overall : KaplanMeierResult or None
+        All usable patients together; None with fewer than
+        :data:`MIN_PATIENTS_CURVE`.
+    groups : tuple of KmGroup
+        One per stratum, vocabulary order, "not stated" last (empty when
+        ``by`` is ``"all"``).
+    logrank : LogrankResult or None
+        :func:`lib.stats.logrank` over the strata with a stated subgroup;
+        None when fewer than two such strata have patients.
+    n_logrank_excluded : int
+        Patients left out of the test because their subgroup is not stated.
+    small_groups : tuple of str
+        Labels of strata with fewer than :data:`MIN_GROUP_PATIENTS` patients
+        or fewer than :data:`MIN_GROUP_EVENTS` deaths.
+    """
+
+    data: SurvivalData
+    by: str
+    overall: KaplanMeierResult | None
+    groups: tuple[KmGroup, ...]
+    logrank: LogrankResult | None
+    n_logrank_excluded: int
+    small_groups: tuple[str, ...]
+
+
+def km_by(cases: pd.DataFrame, by: str = "all", conf: float = 0.95) -> KmByResult:
+    """Kaplan-Meier survival overall and per subgroup, with a log-rank test.
+
+    Parameters
+    ----------
+    cases : DataFrame
+        Case rows (schema ``cases``).
+    by : str, default "all"
+        One of :data:`SUBGROUPS`.
+    conf : float, default 0.95
+        Level of the pointwise log-log limits and of the median's limits.
+
+    Returns
+    -------
+    KmByResult
+
+    Notes
+    -----
+    Curves are :func:`lib.stats.kaplan_meier` (R ``survfit(Surv(time,
+    event) ~ 1, conf.type = "log-log")``); the test is
+    :func:`lib.stats.logrank` (R ``survdiff(Surv(time, event) ~ group)``),
+    run on the strata whose subgroup is stated.
+    """
+    data = survival_data(cases, by)
+    f = data.frame
+    overall = kaplan_meier(f["time"], f["event"], conf=conf) if len(f) >= MIN_PATIENTS_CURVE else None
+    groups: list[KmGroup] = []
+    small: list[str] = []
+    test = None
+    n_excl = 0
+    if by != "all" and len(f):
+        for key in _group_order(by, f["group"].tolist()):
+            sel = f["group"].isna() if key is None else f["group"].eq(key)
+            g = f.loc[sel.to_numpy(dtype=bool)]
+            km = kaplan_meier(g["time"], g["event"], conf=conf) if len(g) >= MIN_PATIENTS_CURVE else None
+            label = group_label(by, key)
+            groups.append(KmGroup(group=key, label=label, n=len(g), n_events=int(g["event"].sum()), km=km))
+            if len(g) < MIN_GROUP_PATIENTS or int(g["event"].sum()) < MIN_GROUP_EVENTS:
+                small.append(label)
+        stated = f.loc[f["group"].notna().to_numpy(dtype=bool)]
+        n_excl = len(f) - len(stated)
+        if stated["group"].nunique() >= 2:
+            test = logrank(stated["time"], stated["event"], stated["group"].astype(str))
+    return KmByResult(data=data, by=by, overall=overall, groups=tuple(groups), logrank=test,
+                      n_logrank_excluded=n_excl, small_groups=tuple(small))
+
+
+def km_curve(km: KaplanMeierResult) -> pd.DataFrame:
+    """A Kaplan-Meier result as a step curve starting at day 0, for plotting.
+
+    Parameters
+    ----------
+    km : KaplanMeierResult
+
+    Returns
+    -------
+    DataFrame
+        Columns ``time, survival, ci_lower, ci_upper, band_lower, band_upper,
+        n_at_risk, n_events, n_censored``. A first row at time 0 with survival
+        1 is added unless the table starts at 0. ``ci_lower``/``ci_upper`` are
+        the estimator's limits (NaN where survival is 0 or 1, as R);
+        ``band_lower``/``band_upper`` fill those gaps with the survival value
+        itself so that a band can be drawn without holes (a plotting
+        convention only). Draw with a right-continuous step (plotly
+        ``line_shape="hv"``).
+    """
+    t = km.table
+    rows = t.copy()
+    if rows.empty or rows["time"].iloc[0] > 0:
+        n0 = int(t["n_at_risk"].iloc[0]) if len(t) else 0
+        start = pd.DataFrame({"time": [0.0], "n_at_risk": [n0], "n_events": [0], "n_censored": [0],
+                              "survival": [1.0], "ci_lower": [np.nan], "ci_upper": [np.nan]})
+        rows = pd.concat([start, rows], ignore_index=True)
+    rows["band_lower"] = rows["ci_lower"].fillna(rows["survival"])
+    rows["band_upper"] = rows["ci_upper"].fillna(rows["survival"])
+    return rows[["time", "survival", "ci_lower", "ci_upper", "band_lower", "band_upper",
+                 "n_at_risk", "n_events", "n_censored"]].reset_index(drop=True)
+
+
+def km_curves(result: KmByResult) -> pd.DataFrame:
+    """Every drawable curve of a :class:`KmByResult` as one long frame.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``group, label`` followed by the columns of :func:`km_curve`.
+        Without strata (``by == "all"``) the one curve has group ``"all"``;
+        otherwise one curve per stratum with at least
+        :data:`MIN_PATIENTS_CURVE` patients.
+    """
+    parts = []
+    if result.by == "all" or not result.groups:
+        if result.overall is not None:
+            parts.append(("all", "All patients", result.overall))
+    else:
+        parts = [(g.group, g.label, g.km) for g in result.groups if g.km is not None]
+    frames = []
+    for key, label, km in parts:
+        c = km_curve(km)
+        c.insert(0, "label", label)
+        c.insert(0, "group", pd.Series([key] * len(c), dtype=object))
+        frames.append(c)
+    if not frames:
+        return pd.DataFrame(columns=["group", "label", "time", "survival", "ci_lower", "ci_upper",
+                                     "band_lower", "band_upper", "n_at_risk", "n_events", "n_censored"])
+    return pd.concat(frames, ignore_index=True)
+
+
+def risk_times(max_time: float, n_points: int = 5) -> list[float]:
+    """Round time points from 0 to ``max_time`` for a numbers-at-risk table.
+
+    The step is the smallest of 1, 2, 2.5, 5 x 10^k days that gives at most
+    ``n_points`` points.
+    """
+    if not max_time or max_time <= 0 or not math.isfinite(max_time):
+        return [0.0]
+    raw = max_time / max(n_points - 1, 1)
+    mag = 10 ** math.floor(math.log10(raw))
+    step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
+    return [float(i * step) for i in range(int(math.floor(max_time / step + 1e-9)) + 1)]
+
+
+def risk_table(data: pd.DataFrame, times, group_col: str | None = None, order=None) -> pd.DataFrame:
+    """Numbers at risk (still followed and alive just before ``t``) at each time.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Columns ``time`` (and ``group_col`` if given), e.g.
+        ``SurvivalData.frame``.
+    times : sequence of float
+        Time points (days).
+    group_col : str, optional
+        Column to split by; rows with a missing value form the "not stated"
+        group (key ``None``).
+    order : sequence, optional
+        Group keys in the order wanted (default: order of appearance).
+
+    Returns
+    -------
+    DataFrame
+        Columns ``group, time, n_at_risk`` (``group`` is ``"all"`` without
+        ``group_col``). ``n_at_risk`` = number with ``time >= t``, which is
+        what R ``summary(fit, times = t)$n.risk`` reports.
+    """
+    rows = []
+    if group_col is None:
+        parts = [("all", data)]
+    else:
+        keys = list(order) if order is not None else list(dict.fromkeys(data[group_col].tolist()))
+        parts = [(k, data.loc[(data[group_col].isna() if k is None else data[group_col].eq(k)).to_numpy(dtype=bool)])
+                 for k in keys]
+    for key, d in parts:
+        tt = d["time"].to_numpy(dtype=float)
+        for t in times:
+            rows.append({"group": key, "time": float(t), "n_at_risk": int((tt >= t).sum())})
+    out = pd.DataFrame(rows, columns=["group", "time", "n_at_risk"])
+    out["group"] = pd.Series([r["group"] for r in rows], dtype=object)
+    return out
+
+
+# ---------------------------------------------------------------------------
+# 3. Competing risks
+# ---------------------------------------------------------------------------
+
+@dataclass(frozen=True, eq=False)
+class CompetingData:
+    """Time to response with death as a competing event.
+
+    Attributes
+    ----------
+    frame : DataFrame
+        Columns ``case_id, time, status``: ``status`` 1 = response (complete
+        or partial) at ``days_to_response``; 2 = death without response, at
+        ``followup_days``; 0 = no response, alive, censored at
+        ``followup_days``.
+    n_cases : int
+        Patients given.
+    n_response_not_stated : int
+        Response not stated (left out: whether it happened is unknown).
+    n_responder_no_time : int
+        Responders without ``days_to_response`` (left out).
+    n_nonresponder_incomplete : int
+        Non-responders without ``followup_days`` or without ``death`` stated
+        (left out).
+    """
+
+    frame: pd.DataFrame
+    n_cases: int
+    n_response_not_stated: int
+    n_responder_no_time: int
+    n_nonresponder_incomplete: int
+
+    @property
+    def n(self) -> int:
+        return len(self.frame)
+
+    @property
+    def n_excluded(self) -> int:
+        return self.n_response_not_stated + self.n_responder_no_time + self.n_nonresponder_incomplete
+
+
+def competing_data(cases: pd.DataFrame) -> CompetingData:
+    """Prepare response (event 1) vs death without response (event 2).
+
+    Parameters
+    ----------
+    cases : DataFrame
+        Case rows (schema ``cases``).
+
+    Returns
+    -------
+    CompetingData
+        The usable rows for :func:`lib.stats.cumulative_incidence` and counts
+        of the patients left out, by reason.
+    """
+    rows = []
+    n_ns = n_rnt = n_nri = 0
+    for rec in cases[["case_id", "response", "days_to_response", "death", "followup_days"]].itertuples(index=False):
+        resp = rec.response if isinstance(rec.response, str) else None
+        d2r = float(rec.days_to_response) if pd.notna(rec.days_to_response) else None
+        fu = float(rec.followup_days) if pd.notna(rec.followup_days) else None
+        died = _bool_or_none(rec.death)
+        if resp is None:
+            n_ns += 1
+        elif resp in ("complete", "partial"):
+            if d2r is None:
+                n_rnt += 1
+            else:
+                rows.append((rec.case_id, d2r, 1))
+        elif fu is None or died is None:
+            n_nri += 1
+        else:
+            rows.append((rec.case_id, fu, 2 if died else 0))
+    frame = pd.DataFrame(rows, columns=["case_id", "time", "status"])
+    frame["time"] = frame["time"].astype(float)
+    frame["status"] = frame["status"].astype(np.int64)
+    return CompetingData(frame=frame, n_cases=len(cases), n_response_not_stated=n_ns,
+                         n_responder_no_time=n_rnt, n_nonresponder_incomplete=n_nri)
+
+
+EVENT_LABELS = {1: "Response (complete or partial)", 2: "Death without response"}
+
+
+def cif_curves(data: CompetingData, conf: float = 0.95) -> pd.DataFrame:
+    """Cumulative incidence of response and of death without response, as step curves.
+
+    Parameters
+    ----------
+    data : CompetingData
+        From :func:`competing_data`; needs at least :data:`MIN_PATIENTS_CURVE`
+        rows (else an empty frame with the columns is returned).
+    conf : float, default 0.95
+
+    Returns
+    -------
+    DataFrame
+        Columns ``event_type, event, time, n_at_risk, cif, ci_lower,
+        ci_upper, band_lower, band_upper``: the rows of
+        :func:`lib.stats.cumulative_incidence` (``event_types=[1, 2]``; R
+        ``survfit(Surv(time, factor(status)) ~ 1)``, Aalen-Johansen with log
+        limits), each curve preceded by a row at time 0 with incidence 0.
+        ``band_*`` fill the NaN limits (where ``cif`` is 0) with ``cif`` for
+        drawing.
+    """
+    cols = ["event_type", "event", "time", "n_at_risk", "cif", "ci_lower", "ci_upper", "band_lower", "band_upper"]
+    if data.n < MIN_PATIENTS_CURVE:
+        return pd.DataFrame(columns=cols)
+    cif = cumulative_incidence(data.frame["time"], data.frame["status"], conf=conf, event_types=[1, 2])
+    frames = []
+    n0 = data.n
+    for et in (1, 2):
+        part = cif.loc[cif["event_type"] == et]
+        if part.empty or part["time"].iloc[0] > 0:
+            start = pd.DataFrame({"event_type": [et], "time": [0.0], "n_at_risk": [n0], "cif": [0.0],
+                                  "ci_lower": [np.nan], "ci_upper": [np.nan]})
+            part = pd.concat([start, part], ignore_index=True)
+        frames.append(part)
+    out = pd.concat(frames, ignore_index=True)
+    out["event_type"] = out["event_type"].astype(np.int64)
+    out["n_at_risk"] = out["n_at_risk"].astype(np.int64)
+    out["event"] = out["event_type"].map(EVENT_LABELS)
+    out["band_lower"] = out["ci_lower"].fillna(out["cif"])
+    out["band_upper"] = out["ci_upper"].fillna(out["cif"])
+    return out[cols].reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------
+# 4. Cohorts
+# ---------------------------------------------------------------------------
+
+COHORT_COLUMNS = [
+    "cohort_id", "source_id", "first_author", "year", "subgroup", "condition", "trigger", "n",
+    "responders", "resp_pct", "resp_ci_lower", "resp_ci_upper",
+    "complete_responders", "complete_pct", "complete_ci_lower", "complete_ci_upper",
+    "response_definition", "response_timepoint",
+    "deaths", "death_pct", "death_ci_lower", "death_ci_upper", "deaths_timepoint",
+    "survival_pct", "survival_time_days",
+]
+
+
+def _ci_or_nan(k, n, conf):
+    if pd.isna(k) or pd.isna(n) or int(n) < 1 or not 0 <= int(k) <= int(n):
+        return np.nan, np.nan, np.nan
+    r = proportion_ci(int(k), int(n), conf=conf)
+    return r.estimate, r.ci_lower, r.ci_upper
+
+
+def cohort_outcomes(cohorts: pd.DataFrame, sources: pd.DataFrame, conf: float = 0.95) -> pd.DataFrame:
+    """Responders/n and deaths/n per cohort with exact intervals.
+
+    Parameters
+    ----------
+    cohorts : DataFrame
+        Cohort rows (schema ``cohorts``).
+    sources : DataFrame
+        Source rows (for first author and year).
+    conf : float, default 0.95
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`COHORT_COLUMNS`, one row per cohort that reports
+        responders, complete responders, deaths or a survival estimate
+        (others are left out; count them with ``len(cohorts) - len(result)``).
+        Proportions are fractions with exact Clopper-Pearson limits
+        (:func:`lib.stats.proportion_ci`, R ``binom.test``); NaN when the
+        count is not reported (never 0). Each cohort keeps the source's own
+        response definition and time frames. Sorted by year, then cohort id.
+    """
+    src = sources.set_index("source_id") if len(sources) else pd.DataFrame(columns=["first_author", "year"])
+    rows = []
+    for rec in cohorts.itertuples(index=False):
+        reported = [rec.responders, rec.complete_responders, rec.deaths, rec.survival_pct]
+        if all(pd.isna(v) for v in reported):
+            continue
+        rp, rl, ru = _ci_or_nan(rec.responders, rec.n, conf)
+        cp, cl, cu = _ci_or_nan(rec.complete_responders, rec.n, conf)
+        dp, dl, du = _ci_or_nan(rec.deaths, rec.n, conf)
+        s = rec.source_id
+        rows.append({
+            "cohort_id": rec.cohort_id, "source_id": s,
+            "first_author": src["first_author"].get(s) if s in src.index else None,
+            "year": src["year"].get(s) if s in src.index else None,
+            "subgroup": rec.subgroup, "condition": rec.condition, "trigger": rec.trigger, "n": rec.n,
+            "responders": rec.responders, "resp_pct": rp, "resp_ci_lower": rl, "resp_ci_upper": ru,
+            "complete_responders": rec.complete_responders, "complete_pct": cp,
+            "complete_ci_lower": cl, "complete_ci_upper": cu,
+            "response_definition": rec.response_definition, "response_timepoint": rec.response_timepoint,
+            "deaths": rec.deaths, "death_pct": dp, "death_ci_lower": dl, "death_ci_upper": du,
+            "deaths_timepoint": rec.deaths_timepoint,
+            "survival_pct": rec.survival_pct, "survival_time_days": rec.survival_time_days,
+        })
+    out = pd.DataFrame(rows, columns=COHORT_COLUMNS)
+    for c in ("n", "responders", "complete_responders", "deaths", "year"):
+        out[c] = pd.array([None if pd.isna(v) else int(v) for v in out[c]], dtype="Int64")
+    for c in ("resp_pct", "resp_ci_lower", "resp_ci_upper", "complete_pct", "complete_ci_lower",
+              "complete_ci_upper", "death_pct", "death_ci_lower", "death_ci_upper", "survival_pct",
+              "survival_time_days"):
+        out[c] = out[c].astype(float)
+    return out.sort_values(["year", "cohort_id"], na_position="last").reset_index(drop=True)
