@@ -257,6 +257,9 @@ def cross_check(sources: pd.DataFrame, cases: pd.DataFrame, cohorts: pd.DataFram
             issues.append(ValidationIssue("cohorts.csv", i + 2, "source_id", f"source '{_short(sid)}' is not in sources.csv"))
     case_ids = set(cases["case_id"].dropna())
     cohort_ids = set(cohorts["cohort_id"].dropna())
+    for i, cid in enumerate(cases["included_in_cohort"].tolist()):
+        if cid is not None and cid not in cohort_ids:
+            issues.append(ValidationIssue("cases.csv", i + 2, "included_in_cohort", f"cohort '{_short(cid)}' is not in cohorts.csv"))
     for i, (etype, eid) in enumerate(zip(labs["entity_type"].tolist(), labs["entity_id"].tolist())):
         if etype is None or eid is None:
             continue

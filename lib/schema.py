@@ -327,6 +327,7 @@ CASES = Table(
         Column("death", "bool", "Died by last follow-up."),
         Column("followup_days", "float", "Days from the first anakinra dose to last follow-up or death.", unit="days", min=0, max=36500),
         Column("adverse_events", "str", "Adverse events attributed to anakinra, as reported."),
+        Column("included_in_cohort", "str", "cohort_id of a cohort row whose aggregate figures include this patient (never count both)."),
     )
     + _PROVENANCE,
 )

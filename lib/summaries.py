@@ -118,3 +118,36 @@ def headline_counts(view: FilteredView) -> pd.DataFrame:
 
 def sources_for(view: FilteredView, ids) -> pd.DataFrame:
     return view.sources.loc[view.sources["source_id"].isin(list(ids))]
+
+
+def primary_cohorts(cohorts: pd.DataFrame) -> pd.DataFrame:
+    """Cohort rows that count distinct patients once.
+
+    Drops pooled reviews (``design == "pooled_review"``: their patients are
+    published elsewhere) and subgroup rows whose whole-study row (same source,
+    empty subgroup) is also present.
+    """
+    if cohorts.empty:
+        return cohorts
+    not_review = cohorts["design"].fillna("") != "pooled_review"
+    whole = set(cohorts.loc[cohorts["subgroup"].isna() & not_review, "source_id"])
+    is_sub_of_present = cohorts["subgroup"].notna() & cohorts["source_id"].isin(whole)
+    return cohorts.loc[not_review & ~is_sub_of_present]
+
+
+def distinct_patients(view: FilteredView) -> dict[str, int]:
+    """How many distinct patients the view holds, counting each once.
+
+    Returns ``cases`` (individually described), ``cases_in_cohorts`` (cases
+    whose cohort row is also in view), ``cohort_patients`` (sum of n over
+    :func:`primary_cohorts`) and ``total`` = cases - cases_in_cohorts +
+    cohort_patients. Patients published twice in different primary reports
+    cannot be detected from aggregates, so ``total`` is an upper bound.
+    """
+    prim = primary_cohorts(view.cohorts)
+    in_view = set(prim["cohort_id"])
+    inc = view.cases["included_in_cohort"]
+    cases_in = int(inc.isin(in_view).sum()) if len(view.cases) else 0
+    cohort_n = int(prim["n"].fillna(0).sum()) if len(prim) else 0
+    return {"cases": len(view.cases), "cases_in_cohorts": cases_in, "cohort_patients": cohort_n,
+            "total": len(view.cases) - cases_in + cohort_n}

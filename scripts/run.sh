@@ -3,4 +3,4 @@
 source "$(dirname "$0")/_venv.sh"
 ensure_venv requirements.txt
 cd "$ROOT"
-exec "$VENV/bin/python" -m streamlit run app.py --server.port "${PORT:-8501}" "$@"
+exec "$VENV/bin/python" scripts/serve.py --server.port "${PORT:-8501}" "$@"

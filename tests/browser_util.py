@@ -27,11 +27,11 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def streamlit_server(extra_env: dict | None = None, timeout: float = 60.0):
-    """Run ``streamlit run app.py`` on a free port; yield its base URL; stop it afterwards."""
+    """Run the dashboard (scripts/serve.py) on a free port; yield its base URL; stop it afterwards."""
     port = free_port()
     env = dict(os.environ, **(extra_env or {}))
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+        [sys.executable, str(ROOT / "scripts" / "serve.py"),
          "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )
