@@ -10,20 +10,20 @@ from lib import ui
 from lib.data import DataValidationError
 from lib.filters import FilteredView
 
-st.set_page_config(page_title="Anakinra evidence: DIRA and HLH/MAS", page_icon="💊", layout="wide")
+st.set_page_config(page_title="Anakinra evidence: DIRA and HLH/MAS", page_icon=":material/medication:", layout="wide")
 
 PAGES = [
-    st.Page("pages/overview.py", title="Overview", icon="📊", url_path="overview", default=True),
-    st.Page("pages/summary.py", title="Evidence summary", icon="📝", url_path="summary"),
-    st.Page("pages/dosing.py", title="Dosing", icon="💉", url_path="dosing"),
-    st.Page("pages/labs.py", title="Labs before and after", icon="🧪", url_path="labs"),
-    st.Page("pages/outcomes.py", title="Outcomes", icon="📈", url_path="outcomes"),
-    st.Page("pages/pooled.py", title="Pooled evidence", icon="🌲", url_path="pooled"),
-    st.Page("pages/genetics.py", title="Genetics (DIRA)", icon="🧬", url_path="genetics"),
-    st.Page("pages/cases.py", title="Cases", icon="📋", url_path="cases"),
-    st.Page("pages/upload.py", title="Upload your data", icon="📤", url_path="upload"),
-    st.Page("pages/methods.py", title="Data and methods", icon="📚", url_path="methods"),
-    st.Page("pages/background.py", title="Background", icon="📖", url_path="background"),
+    st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", url_path="overview", default=True),
+    st.Page("pages/summary.py", title="Evidence summary", icon=":material/summarize:", url_path="summary"),
+    st.Page("pages/dosing.py", title="Dosing", icon=":material/vaccines:", url_path="dosing"),
+    st.Page("pages/labs.py", title="Labs before and after", icon=":material/science:", url_path="labs"),
+    st.Page("pages/outcomes.py", title="Outcomes", icon=":material/monitoring:", url_path="outcomes"),
+    st.Page("pages/pooled.py", title="Pooled evidence", icon=":material/forest:", url_path="pooled"),
+    st.Page("pages/genetics.py", title="Genetics (DIRA)", icon=":material/genetics:", url_path="genetics"),
+    st.Page("pages/cases.py", title="Cases", icon=":material/table_rows:", url_path="cases"),
+    st.Page("pages/upload.py", title="Upload your data", icon=":material/upload_file:", url_path="upload"),
+    st.Page("pages/methods.py", title="Data and methods", icon=":material/menu_book:", url_path="methods"),
+    st.Page("pages/background.py", title="Background", icon=":material/info:", url_path="background"),
 ]
 
 nav = st.navigation(PAGES)
@@ -48,9 +48,9 @@ with st.sidebar:
     ui.image_format_picker()
     with st.expander("How to cite"):
         st.write(dataset.meta.get("citation", ""))
-    st.caption("⚕️ " + ui.DISCLAIMER)
+    st.caption(":material/medical_information: " + ui.DISCLAIMER)
 
-st.caption("⚕️ " + ui.DISCLAIMER)
+st.caption(":material/medical_information: " + ui.DISCLAIMER)
 ui.show_link_warnings()
 top = st.columns([5, 1])
 with top[0]:

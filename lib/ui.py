@@ -280,7 +280,7 @@ def copy_link() -> None:
     except Exception:  # noqa: BLE001 - no request context (tests)
         base = ""
     link = base + ("?" + query if query else "")
-    with st.popover("🔗 Copy link to this view"):
+    with st.popover("Copy link", icon=":material/link:"):
         st.caption("This link reopens the same page with the same filters and options.")
         st.code(link or "(this page with no filters)", language=None)
 

@@ -67,4 +67,4 @@ st.markdown(
 
 st.header("How to cite")
 st.write(ds.meta.get("citation", ""))
-st.caption("⚕️ " + ui.DISCLAIMER)
+st.caption(":material/medical_information: " + ui.DISCLAIMER)

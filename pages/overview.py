@@ -47,7 +47,9 @@ if not ui.empty_message(view):
                 continue
             fig = px.bar(table, x="label", y=["patients", "cohorts"], barmode="group",
                          labels={"label": title, "value": "Count (patients or cohorts)", "variable": ""})
-            fig.update_layout(height=320, margin=dict(t=30, b=10))
+            fig.update_layout(height=320, margin=dict(t=30, b=10), legend_title_text="")
+            fig.update_yaxes(title_text="Count (patients or cohorts)")
+            fig.update_xaxes(title_text=title)
             st.plotly_chart(fig, width="stretch", key=f"counts_{column}")
             st.dataframe(table.drop(columns=["value"]).rename(columns={
                 "label": title, "patients": "Patients", "cohorts": "Cohorts",

@@ -63,11 +63,18 @@ def launch_browser(playwright):
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
 
 
+IDLE_JS = """() => {
+  const busy = document.querySelector('[data-testid="stStatusWidget"]')
+    || document.querySelector('[data-testid="stSkeleton"]')
+    || document.querySelector('[data-stale="true"]');
+  const main = document.querySelector('[data-testid="stMainBlockContainer"]');
+  return !busy && main && main.innerText.trim().length > 0;
+}"""
+
+
 def wait_idle(page, timeout: float = 30000) -> None:
-    """Wait until Streamlit has finished its run (no 'Running...' status widget)."""
+    """Wait until Streamlit has finished its run: no status widget, skeleton or stale element, twice 300 ms apart."""
     page.wait_for_timeout(300)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
-        timeout=timeout,
-    )
-    page.wait_for_timeout(200)
+    page.wait_for_function(IDLE_JS, timeout=timeout)
+    page.wait_for_timeout(300)
+    page.wait_for_function(IDLE_JS, timeout=timeout)

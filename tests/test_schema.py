@@ -47,3 +47,13 @@ def test_age_band_edges():
     assert schema.age_band(65) == "older_adult"
     assert schema.age_band(None) is None
     assert schema.age_band(float("nan")) is None
+
+
+def test_data_dictionary_file_is_up_to_date():
+    import importlib.util
+    from conftest import ROOT
+    spec = importlib.util.spec_from_file_location("write_dictionary", ROOT / "scripts" / "write_dictionary.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    assert (ROOT / "data" / "DICTIONARY.md").read_text(encoding="utf-8") == mod.render(), \
+        "run: python scripts/write_dictionary.py"
