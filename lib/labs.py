@@ -54,7 +54,8 @@ PAIR_COLUMNS = ("entity_id", "before", "after", "change", "unit", "before_day", 
                 "n_before_values", "n_after_values")
 COHORT_COLUMNS = ("cohort_id", "source_id", "label", "condition", "n", "timepoint", "day", "statistic",
                   "value", "unit", "sd", "iqr_low", "iqr_high", "range_low", "range_high", "note", "lab_id")
-CHANGE_COLUMNS = ("cohort_id", "source_id", "label", "condition", "n", "day", "value", "unit", "note", "lab_id")
+CHANGE_COLUMNS = ("cohort_id", "source_id", "label", "condition", "n", "analyte", "day", "value", "unit", "note",
+                  "lab_id")
 
 
 # ---------------------------------------------------------------------------
@@ -355,20 +356,23 @@ def lab_coverage(labs: pd.DataFrame, cases: pd.DataFrame, analyte: str) -> LabCo
 # Cohorts
 # ---------------------------------------------------------------------------
 
+def _text(v) -> str:
+    """A text cell as a stripped string ("" when missing)."""
+    return "" if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA else str(v).strip()
+
+
 def _cohort_info(cohorts: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
     src = sources.set_index("source_id")
     labels = []
     for sid, sub in zip(cohorts["source_id"], cohorts["subgroup"]):
-        author = src["first_author"].get(sid) if sid in src.index else None
+        author = _text(src["first_author"].get(sid)) if sid in src.index else ""
         year = src["year"].get(sid) if sid in src.index else None
-        if author and not pd.isna(year):
+        if author and year is not None and not pd.isna(year):
             label = f"{author} {int(year)}"
-        elif author:
-            label = str(author)
         else:
-            label = str(sid)
-        if sub:
-            label += f" ({sub})"
+            label = author or str(sid)
+        if _text(sub):
+            label += f" ({_text(sub)})"
         labels.append(label)
     return pd.DataFrame({
         "source_id": cohorts["source_id"].to_numpy(dtype=object),
@@ -445,29 +449,35 @@ def cohort_lab_summary(labs: pd.DataFrame, cohorts: pd.DataFrame, sources: pd.Da
 
 
 def reported_changes(labs: pd.DataFrame, cohorts: pd.DataFrame, sources: pd.DataFrame,
-                     analyte: str) -> pd.DataFrame:
+                     analyte: str | None = None) -> pd.DataFrame:
     """Mean changes after anakinra as cohorts report them (``statistic == "mean_change"``).
 
     Parameters
     ----------
     labs, cohorts, sources : DataFrame
         The view's tables.
-    analyte : str
-        Code from :data:`lib.schema.ANALYTES`.
+    analyte : str, optional
+        Code from :data:`lib.schema.ANALYTES`; None (default) lists every
+        analyte.
 
     Returns
     -------
     DataFrame
-        Columns ``cohort_id, source_id, label, condition, n, day, value,
-        unit, note, lab_id``; ``value`` is the reported mean change (after
-        minus before) in the analyte's standard unit. Sorted by label
-        (ignoring case).
+        Columns ``cohort_id, source_id, label, condition, n, analyte, day,
+        value, unit, note, lab_id``; ``value`` is the reported mean change
+        (after minus before) in the analyte's standard unit ``unit``. Sorted
+        by label (ignoring case), then analyte in schema order.
     """
-    if analyte not in schema.ANALYTE_UNITS:
+    if analyte is not None and analyte not in schema.ANALYTE_UNITS:
         raise ValueError(f"unknown analyte {analyte!r}")
-    rows = _cohort_rows(labs, analyte)
+    keep = (labs["entity_type"] == "cohort") & (labs["statistic"] == "mean_change")
+    if analyte is not None:
+        keep = keep & (labs["analyte"] == analyte)
+    keep = keep.to_numpy(dtype=bool)
+    rows = labs.loc[keep, ["lab_id", "entity_id", "analyte", "day", "note"]].copy()
+    rows["value"] = standardised_values(labs.loc[keep]).to_numpy()
     info = _cohort_info(cohorts, sources)
-    rows = rows.loc[rows["entity_id"].isin(info.index) & (rows["statistic"] == "mean_change")]
+    rows = rows.loc[rows["value"].notna() & rows["entity_id"].isin(info.index)]
     cid = rows["entity_id"].to_numpy(dtype=object)
     out = pd.DataFrame({
         "cohort_id": pd.Series(cid, dtype=object),
@@ -475,13 +485,16 @@ def reported_changes(labs: pd.DataFrame, cohorts: pd.DataFrame, sources: pd.Data
         "label": info["label"].reindex(cid).to_numpy(dtype=object),
         "condition": info["condition"].reindex(cid).to_numpy(dtype=object),
         "n": info["n"].reindex(cid).to_numpy(dtype=float),
+        "analyte": rows["analyte"].to_numpy(dtype=object),
         "day": rows["day"].to_numpy(dtype=float),
         "value": rows["value"].to_numpy(dtype=float),
-        "unit": pd.Series([schema.ANALYTE_UNITS[analyte]] * len(rows), dtype=object),
+        "unit": pd.Series([schema.ANALYTE_UNITS[a] for a in rows["analyte"]], dtype=object),
         "note": rows["note"].to_numpy(dtype=object),
         "lab_id": rows["lab_id"].to_numpy(dtype=object),
     })
-    order = out.assign(lk=out["label"].str.lower()).sort_values(["lk", "cohort_id"], kind="mergesort")
+    order = out.assign(lk=out["label"].str.lower(),
+                       ak=out["analyte"].map({a: i for i, a in enumerate(schema.ANALYTES)}))
+    order = order.sort_values(["lk", "cohort_id", "ak"], kind="mergesort")
     return out.loc[order.index, list(CHANGE_COLUMNS)].reset_index(drop=True)
 
 

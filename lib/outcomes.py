@@ -379,7 +379,8 @@ class KmByResult:
         Patients left out of the test because their subgroup is not stated.
     small_groups : tuple of str
         Labels of strata with fewer than :data:`MIN_GROUP_PATIENTS` patients
-        or fewer than :data:`MIN_GROUP_EVENTS` deaths.
+        or fewer than :data:`MIN_GROUP_EVENTS` deaths (``"All patients"``
+        when ``by`` is ``"all"`` and the whole sample is that small).
     """
 
     data: SurvivalData
@@ -434,6 +435,8 @@ def km_by(cases: pd.DataFrame, by: str = "all", conf: float = 0.95) -> KmByResul
         n_excl = len(f) - len(stated)
         if stated["group"].nunique() >= 2:
             test = logrank(stated["time"], stated["event"], stated["group"].astype(str))
+    if by == "all" and (len(f) < MIN_GROUP_PATIENTS or int(f["event"].sum()) < MIN_GROUP_EVENTS):
+        small.append("All patients")
     return KmByResult(data=data, by=by, overall=overall, groups=tuple(groups), logrank=test,
                       n_logrank_excluded=n_excl, small_groups=tuple(small))
 

@@ -781,15 +781,19 @@ def logrank(time: Sequence[float], event: Sequence[int], group: Sequence[Any]) -
         raise ValueError("group labels must be all numbers or all strings (they are sorted)") from None
     if len(levels) < 2:
         raise ValueError(f"logrank needs at least two groups, got {len(levels)}")
-    gidx = np.array([levels.index(v) for v in g])
+    position = {v: i for i, v in enumerate(levels)}
+    gidx = np.fromiter((position[v] for v in g), dtype=np.int64, count=len(g))
     G = len(levels)
     event_times = np.unique(t[e == 1])
-    # at-risk and event counts per (event time, group)
-    at_risk = (t[None, :] >= event_times[:, None]).astype(float)  # T x N
-    onehot = np.zeros((t.size, G))
-    onehot[np.arange(t.size), gidx] = 1.0
-    n_tg = at_risk @ onehot  # T x G
-    d_tg = ((t[None, :] == event_times[:, None]) & (e[None, :] == 1)).astype(float) @ onehot
+    # at-risk and event counts per (event time, group), from sorted times:
+    # O(N log N) memory-light counting instead of an event-times x patients table
+    n_tg = np.zeros((event_times.size, G))
+    d_tg = np.zeros((event_times.size, G))
+    for j in range(G):
+        tj = np.sort(t[gidx == j])
+        n_tg[:, j] = tj.size - np.searchsorted(tj, event_times, side="left")
+        ev = np.sort(t[(gidx == j) & (e == 1)])
+        d_tg[:, j] = np.searchsorted(ev, event_times, side="right") - np.searchsorted(ev, event_times, side="left")
     n_t = n_tg.sum(axis=1)
     d_t = d_tg.sum(axis=1)
     observed = d_tg.sum(axis=0)
@@ -924,23 +928,30 @@ def cumulative_incidence(
             }
         )
     utimes = np.unique(t)
-    T, N, K = utimes.size, t.size, len(types)
+    # Subjects with the same (time, status) have the same influence vector, so
+    # the infinitesimal-jackknife sums run over distinct (time, status) pairs
+    # weighted by their multiplicity: exact, and O(T x distinct pairs) instead
+    # of O(T x N) (integer day times keep the distinct pairs few at any N).
+    pairs, mult = np.unique(np.column_stack([t, s.astype(float)]), axis=0, return_counts=True)
+    t_u, s_u, w = pairs[:, 0], pairs[:, 1].astype(np.int64), mult.astype(float)
+    T, K = utimes.size, len(types)
+    N = t_u.size
     z = _z(conf)
     p0 = 1.0  # probability of still being in the initial (event-free) state
     pk = np.zeros(K)
-    u0 = np.zeros(N)  # d p0 / d w_i
+    u0 = np.zeros(N)  # d p0 / d w_i, one entry per distinct (time, status)
     uk = np.zeros((K, N))  # d CIF_k / d w_i
     out_cif = np.zeros((K, T))
     out_se = np.zeros((K, T))
     n_risk_out = np.zeros(T, dtype=np.int64)
     type_codes = np.array(types)
     for j, tj in enumerate(utimes):
-        at_risk = t >= tj
-        n_j = float(at_risk.sum())
+        at_risk = t_u >= tj
+        n_j = float(w[at_risk].sum())
         n_risk_out[j] = int(n_j)
-        here = t == tj
-        dN = (here[None, :] & (s[None, :] == type_codes[:, None])).astype(float)  # K x N
-        d_k = dN.sum(axis=1)
+        here = t_u == tj
+        dN = (here[None, :] & (s_u[None, :] == type_codes[:, None])).astype(float)  # K x N, per subject
+        d_k = (dN * w[None, :]).sum(axis=1)
         if d_k.sum() > 0:
             lam_k = d_k / n_j
             lam = lam_k.sum()
@@ -951,7 +962,7 @@ def cumulative_incidence(
             pk = pk + p0 * lam_k
             p0 = p0 * (1.0 - lam)
         out_cif[:, j] = pk
-        out_se[:, j] = np.sqrt((uk**2).sum(axis=1))
+        out_se[:, j] = np.sqrt((uk**2 * w[None, :]).sum(axis=1))
     with np.errstate(divide="ignore", invalid="ignore"):
         xx = np.where(out_cif > 0, out_cif, np.nan)
         se_log = np.where(out_se == 0, 0.0, out_se / xx)

@@ -21,8 +21,10 @@ def num(v) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def signed(v) -> str:
-    return ("+" if v > 0 else "") + num(v)
+def signed(v, short: bool = False) -> str:
+    """A change with its sign; ``short`` drops the decimals of values of 100 or more (for metrics)."""
+    text = f"{v:,.0f}" if short and abs(v) >= 100 else num(v)
+    return ("+" if v > 0 else "") + text
 
 
 def pval(p) -> str:
@@ -76,12 +78,14 @@ if not ui.empty_message(view):
         coverage = labs.lab_coverage(view.labs, view.cases, analyte)
         summary = labs.lab_test_summary(pairs)
         if summary.n_patients == 0:
+            shipped_only = ui.active_dataset().label == "shipped"
             st.info(
                 f"No patient in view has a {name} value before or after anakinra "
-                f"({coverage.n_cases} patients in view). The published case reports in the shipped dataset "
-                "give lab values only as cohort summaries so far; those are shown below. Upload a "
-                "patient-level lab file on the 'Upload your data' page to see each patient's values and the "
-                "paired test here."
+                f"({coverage.n_cases} patients in view), so there is no per-patient plot or paired test. "
+                + ("The curated case reports give lab values only as cohort summaries so far; those are shown "
+                   "below. Upload a patient-level lab file on the 'Upload your data' page to see each "
+                   "patient's values and the paired test here." if shipped_only else
+                   "Cohort summaries, where reported, are shown below.")
             )
         else:
             long = labs.pairs_long(pairs)
@@ -128,11 +132,13 @@ if not ui.empty_message(view):
                         "said about the change within a patient.")
             else:
                 pc = summary.paired
-                m = st.columns(4)
+                m = st.columns(3)
                 m[0].metric("Pairs", pc.n_pairs)
-                m[1].metric(f"Median change ({unit})", signed(pc.median_change))
-                m[2].metric(f"Mean change ({unit})", signed(pc.mean_change))
-                m[3].metric("p (Wilcoxon signed-rank)", pval(pc.p_value))
+                m[1].metric(f"Median change ({unit})", signed(pc.median_change, short=True),
+                            help=f"Exact value {signed(pc.median_change)} {unit}; after minus before.")
+                m[2].metric("p (signed-rank)", pval(pc.p_value), help="Two-sided Wilcoxon signed-rank test.")
+                st.caption(f"Median change {signed(pc.median_change)} {unit}, mean change "
+                           f"{signed(pc.mean_change)} {unit} (after minus before, over {pc.n_pairs} pairs).")
             tests = []
             if summary.paired is not None:
                 pc = summary.paired
@@ -186,8 +192,9 @@ if not ui.empty_message(view):
                         hovertemplate=("%{customdata[0]}: cohort %{customdata[1]} %{y:,.2f} " + unit
                                        + "<br>n = %{customdata[2]}, %{customdata[3]}<br>%{customdata[4]}"
                                        "<extra></extra>")))
-            fig.update_layout(height=420, margin=dict(t=30, b=10), yaxis=yaxis, xaxis=dict(title="Timepoint"),
-                              legend=dict(title="Study (statistic, patients)"))
+            fig.update_layout(height=460, margin=dict(t=30, b=10), yaxis=yaxis, xaxis=dict(title="Timepoint"),
+                              legend=dict(title="Study (statistic, patients):", orientation="h", yanchor="top",
+                                          y=-0.2))
             ui.chart(fig, key="labs_cohort_chart", data=cohort, filename=f"labs_{analyte}_cohorts")
             st.caption(
                 ui.n_caption(n_with, n_without, f"cohorts reporting a mean or median {name}")
@@ -207,18 +214,19 @@ if not ui.empty_message(view):
             }), hide_index=True, width="stretch")
 
         # --------------------------------------------------------------- changes
-        st.subheader("Reported changes")
-        changes = labs.reported_changes(view.labs, view.cohorts, view.sources, analyte)
+        st.subheader("Reported mean changes (all analytes)")
+        changes = labs.reported_changes(view.labs, view.cohorts, view.sources)
         if changes.empty:
-            st.caption(f"No cohort in view reports a mean change of {name}.")
+            st.caption("No cohort in view reports a mean change of any analyte.")
         else:
-            st.caption("Mean change after anakinra (after minus before) as the source states it; "
-                       "not recomputed here.")
+            st.caption("Mean change after anakinra (after minus before) as the source states it, not recomputed "
+                       "here; listed for every analyte so that one study's figures read together.")
             st.dataframe(pd.DataFrame({
                 "Study": changes["label"],
                 "Condition": changes["condition"].map(schema.CONDITION_LABELS),
                 "Patients": [num(n) for n in changes["n"]],
-                f"Mean change ({unit})": [signed(v) for v in changes["value"]],
+                "Analyte": changes["analyte"].map(schema.ANALYTE_LABELS),
+                "Mean change": [f"{signed(v)} {u}" for v, u in zip(changes["value"], changes["unit"])],
                 "Day": [day_text(d) for d in changes["day"]],
                 "Source note": changes["note"],
             }), hide_index=True, width="stretch")

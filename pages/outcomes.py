@@ -28,6 +28,12 @@ def days(x: float) -> str:
     return f"{x:g} days"
 
 
+def median_ci(lo: float, hi: float) -> str:
+    if math.isnan(lo) and math.isnan(hi):
+        return "not reached"
+    return f"{days(lo)} to {days(hi)}"
+
+
 def rgba(hex_colour: str, alpha: float) -> str:
     h = hex_colour.lstrip("#")
     return f"rgba({int(h[0:2], 16)},{int(h[2:4], 16)},{int(h[4:6], 16)},{alpha})"
@@ -92,12 +98,13 @@ if not ui.empty_message(view):
                 y=ylab, mode="markers+text", marker=dict(size=11, color="#1f77b4"), name="Percentage",
                 text=[f"{k}/{r.n_stated}" if r.n_stated else "none stated" for k, r in zip(k_vals, rows)],
                 textposition="top center", hovertemplate="%{y}: %{x:.0f}%<extra></extra>"))
-            fig.update_layout(height=140 + 45 * len(rows), margin=dict(t=30, b=40, l=10, r=10),
-                              legend=dict(orientation="h", y=-0.2))
+            fig.update_layout(height=170 + 45 * len(rows), margin=dict(t=50, b=40, l=10, r=10),
+                              legend=dict(orientation="h", x=0, y=1.0, yanchor="bottom"))
             fig.update_xaxes(title_text=("Complete response" if measure == "complete" else
                                          "Complete or partial response") + " (% of patients with response stated)",
                              range=[-2, 105])
-            fig.update_yaxes(title_text=outcomes.SUBGROUP_LABELS[by], autorange="reversed")
+            fig.update_yaxes(title_text=outcomes.SUBGROUP_LABELS[by], autorange="reversed",
+                             categoryorder="array", categoryarray=ylab)
             missing = int(total.not_stated)
             st.caption(ui.n_caption(int(total.n_stated), missing, "patients with a response stated"))
             ui.chart(fig, key="outcomes_response_chart", data=resp, filename=f"outcomes_response_by_{by}")
@@ -114,7 +121,8 @@ if not ui.empty_message(view):
             "Clopper-Pearson (R `binom.test`), chosen because groups are small and proportions often 0% or "
             "100%. Response is the source's own words mapped to complete / partial / none. "
             "Route: a patient given several routes forms one combined group. Dose bands use the maximum "
-            "daily dose: <2, 2 to <5, 5 to <10 and ≥10 mg/kg/day (lower bound included). "
+            "daily dose: <2, 2 to <5, 5 to <10 and ≥10 mg/kg/day (lower bound included); a dose stated only "
+            "in mg/day counts as not stated. "
             "Uncontrolled case reports: these are descriptions, not comparisons of treatments."
         )
 
@@ -185,18 +193,19 @@ if not ui.empty_message(view):
             st.dataframe(
                 [{"Group": lab, "Patients": n, "Deaths": e,
                   "Median survival": "—" if km is None else days(km.median),
-                  "95% CI": "—" if km is None else f"{days(km.median_ci_lower)} to {days(km.median_ci_upper)}"}
+                  "95% CI": "—" if km is None else median_ci(km.median_ci_lower, km.median_ci_upper)}
                  for lab, km, n, e in med_rows],
                 hide_index=True, width="stretch")
             st.caption("'Not reached': the curve (or its confidence limit) never falls to 50%, as R "
                        "`print(survfit(...))` reports NA.")
 
+            if res.small_groups:
+                st.warning("Very few patients or deaths (fewer than "
+                           f"{outcomes.MIN_GROUP_PATIENTS} patients or fewer than "
+                           f"{outcomes.MIN_GROUP_EVENTS} deaths): " + ", ".join(res.small_groups)
+                           + (". These curves and the log-rank test are unreliable." if km_by != "all"
+                              else ". The curve and its median are very imprecise."))
             if km_by != "all":
-                if res.small_groups:
-                    st.warning("Some groups are very small (fewer than "
-                               f"{outcomes.MIN_GROUP_PATIENTS} patients or fewer than "
-                               f"{outcomes.MIN_GROUP_EVENTS} deaths): " + ", ".join(res.small_groups)
-                               + ". Their curves and the log-rank test are unreliable.")
                 if res.logrank is None:
                     st.info("No log-rank test: it needs at least two groups with a stated subgroup.")
                 else:

@@ -324,6 +324,9 @@ def test_reported_changes_lists_mean_change_rows():
                                                                        "pooled mean change"]]
     assert L.reported_changes(labs, cohorts, sources, "esr")["value"].tolist() == [-53.4]
     assert L.reported_changes(labs, cohorts, sources, "ferritin").empty
+    every = L.reported_changes(labs, cohorts, sources)  # all analytes, schema order within a study
+    assert every[["analyte", "value", "unit"]].values.tolist() == [["hb", 3.18, "g/dL"], ["esr", -53.4, "mm/h"]]
+    assert L.reported_changes(labs, cohorts.iloc[0:2], sources).empty  # the study is not in view
 
 
 def test_functions_do_not_mutate_their_inputs():
