@@ -52,11 +52,7 @@ with st.sidebar:
 
 st.caption(":material/medical_information: " + ui.DISCLAIMER)
 ui.show_link_warnings()
-top = st.columns([5, 1])
-with top[0]:
-    ui.active_filter_list(state)
-with top[1]:
-    ui.copy_link()
+ui.active_filter_list(state)
 
 nav.run()
 ui.sync_url(state)

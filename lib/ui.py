@@ -244,16 +244,17 @@ def sidebar_filters(dataset: Dataset) -> FilterState:
 
 
 def active_filter_list(state: FilterState) -> None:
-    """The active filters as removable items, with a reset button."""
+    """The active filters as removable items, a reset button and the copy-link button, in one row."""
     items = state.active()
-    if not items:
-        st.caption("No filters: showing the whole dataset.")
-        return
-    cols = st.columns(min(len(items), 4) + 1)
-    for i, (field_name, value) in enumerate(items):
-        cols[i % 4].button(f"✕ {describe_item(field_name, value)}", key=f"rm_{field_name}_{value}",
-                           on_click=_remove_item, args=(field_name, value), help="Remove this filter")
-    cols[-1].button("Reset all filters", key="reset_filters", on_click=_reset)
+    with st.container(horizontal=True, vertical_alignment="center"):
+        if not items:
+            st.caption("No filters: showing the whole dataset.")
+        for field_name, value in items:
+            st.button(describe_item(field_name, value), icon=":material/close:", key=f"rm_{field_name}_{value}",
+                      on_click=_remove_item, args=(field_name, value), help="Remove this filter")
+        if items:
+            st.button("Reset all filters", key="reset_filters", on_click=_reset, type="tertiary")
+        copy_link()
 
 
 def show_link_warnings() -> None:

@@ -13,15 +13,14 @@ st.write(
     f"(**{view.n_cohort_patients}** patients in aggregate) from **{len(view.sources)}** publications "
     "match the filters."
 )
-counts = summaries.distinct_patients(view)
-st.caption(
-    f"Counting each patient once: at most {counts['total']} patients "
-    f"({counts['cases'] - counts['cases_in_cohorts']} described individually only, {counts['cohort_patients']} in "
-    "primary cohorts; pooled reviews and subgroup rows are not added again, and "
-    f"{counts['cases_in_cohorts']} individually described patients already counted in their cohort)."
-)
-
 if not ui.empty_message(view):
+    counts = summaries.distinct_patients(view)
+    st.caption(
+        f"Counting each patient once: at most {counts['total']} patients "
+        f"({counts['cases'] - counts['cases_in_cohorts']} described individually only, {counts['cohort_patients']} in "
+        "primary cohorts; pooled reviews and subgroup rows are not added again, and "
+        f"{counts['cases_in_cohorts']} individually described patients already counted in their cohort)."
+    )
     st.subheader("Headline outcomes (individually described patients)")
     head = summaries.headline_counts(view)
     labels = {"complete_response": "Complete response", "any_response": "Complete or partial response", "death": "Died"}
