@@ -77,6 +77,11 @@ def _blank(v) -> bool:
         isinstance(v, str) and not v.strip())
 
 
+def _int_array(s: pd.Series) -> pd.arrays.IntegerArray:
+    """A count column as a nullable Int64 array (missing stays missing)."""
+    return pd.array([None if _blank(v) else int(v) for v in s.tolist()], dtype="Int64")
+
+
 def source_labels(cohorts: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
     """Short study labels: ``"<first author> <year>"`` plus the subgroup when there is one.
 
@@ -122,8 +127,8 @@ def eligibility(cohorts: pd.DataFrame, outcome: str) -> pd.DataFrame:
     if outcome not in OUTCOMES:
         raise ValueError(f"outcome must be one of {OUTCOMES}, got {outcome!r}")
     col = OUTCOME_COLUMNS[outcome]
-    events = pd.array(cohorts[col].to_numpy(dtype=object), dtype="Int64") if len(cohorts) else pd.array([], dtype="Int64")
-    total = pd.array(cohorts["n"].to_numpy(dtype=object), dtype="Int64") if len(cohorts) else pd.array([], dtype="Int64")
+    events = _int_array(cohorts[col])
+    total = _int_array(cohorts["n"])
     design = cohorts["design"].tolist()
     subgroup = cohorts["subgroup"].tolist()
     source = cohorts["source_id"].tolist()
@@ -224,7 +229,8 @@ class PoolAnalysis:
     forest : DataFrame
         Rows of the forest plot, top to bottom: ``order, kind, group,
         group_label, label, events, total, estimate, ci_lower, ci_upper,
-        weight_percent``. ``kind`` is ``study`` (exact Clopper-Pearson
+        weight_percent``. ``kind`` is ``header`` (a subgroup's title row,
+        with its summed counts; no estimate), ``study`` (exact Clopper-Pearson
         interval), ``subgroup`` (a subgroup's pooled estimate), ``overall``
         (the pooled estimate) or ``prediction`` (the overall prediction
         interval; ``estimate`` NaN).
@@ -243,6 +249,16 @@ class PoolAnalysis:
     subgroups: pd.DataFrame
     forest: pd.DataFrame
     conditions: tuple[str, ...]
+
+    @property
+    def n_patients(self) -> int:
+        """Patients in the pooled cohorts (sum of their ``n``)."""
+        return int(self.rows.loc[self.rows["included"].to_numpy(dtype=bool), "total"].sum())
+
+    @property
+    def n_not_reported(self) -> int:
+        """Cohorts in view that do not report the outcome (and are not pooled reviews)."""
+        return int((self.rows["reason"] == "outcome_not_reported").sum())
 
 
 def analyse(cohorts: pd.DataFrame, sources: pd.DataFrame, outcome: str, method: str = "REML",
@@ -336,6 +352,9 @@ def analyse(cohorts: pd.DataFrame, sources: pd.DataFrame, outcome: str, method: 
                            pred_upper=np.nan, tau2=np.nan, i2=np.nan, q=np.nan, q_df=0,
                            q_p_value=np.nan, pooled=False)
             sub_rows.append(rec)
+            forest.append({"kind": "header", "group": g, "group_label": glabel, "label": glabel,
+                           "events": rec["events"], "total": rec["total"], "estimate": np.nan,
+                           "ci_lower": np.nan, "ci_upper": np.nan, "weight_percent": np.nan})
             for idx in part.index:
                 forest.append(_study_row(inc.loc[idx], study_ci.loc[idx], weights.get(idx, np.nan)))
             if rec["pooled"]:
@@ -405,7 +424,7 @@ def cohort_table(cohorts: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
         "design": cohorts["design"].to_numpy(dtype=object),
         "population": cohorts["population"].to_numpy(dtype=object),
         "route": cohorts["route"].to_numpy(dtype=object),
-        "n": pd.array(cohorts["n"].to_numpy(dtype=object), dtype="Int64") if len(cohorts) else pd.array([], dtype="Int64"),
+        "n": _int_array(cohorts["n"]),
         "responders": resp["events"].array,
         "response_definition": cohorts["response_definition"].to_numpy(dtype=object),
         "response_timepoint": cohorts["response_timepoint"].to_numpy(dtype=object),

@@ -17,6 +17,11 @@ st.caption(
 )
 
 
+def _plain(text) -> str:
+    """Data text for a plotly label: plotly reads a few HTML tags, so angle brackets are replaced."""
+    return str(text).replace("<", "‹").replace(">", "›")
+
+
 def _pct(x: float) -> str:
     return "—" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{100 * x:.0f}%"
 
@@ -33,12 +38,14 @@ def _forest_figure(forest, outcome_label: str, conf: float):
     y = [-int(o) for o in forest["order"]]
     ticktext = []
     for row in forest.itertuples(index=False):
-        if row.kind == "study":
-            ticktext.append(f"{row.label}  ({row.events}/{row.total})")
+        if row.kind == "header":
+            ticktext.append(f"<b>{_plain(row.label)}</b>")
+        elif row.kind == "study":
+            ticktext.append(f"{_plain(row.label)}  ({row.events}/{row.total})")
         elif row.kind == "prediction":
             ticktext.append(f"<i>{int(round(100 * conf))}% prediction interval</i>")
         else:
-            ticktext.append(f"<b>{row.label}</b>  ({row.events}/{row.total})")
+            ticktext.append(f"<b>{_plain(row.label)}</b>  ({row.events}/{row.total})")
     studies = forest.loc[forest["kind"] == "study"]
     if len(studies):
         w = studies["weight_percent"].fillna(0).to_numpy()
@@ -50,7 +57,7 @@ def _forest_figure(forest, outcome_label: str, conf: float):
                          arrayminus=100 * (studies["estimate"] - studies["ci_lower"]), color="#1f4e79",
                          thickness=1.5, width=4),
             name="Study (exact CI)",
-            hovertext=[f"{r.label}: {r.events}/{r.total} = {_pct(r.estimate)} (CI {_ci(r.ci_lower, r.ci_upper)})"
+            hovertext=[f"{_plain(r.label)}: {r.events}/{r.total} = {_pct(r.estimate)} (CI {_ci(r.ci_lower, r.ci_upper)})"
                        + (f"; weight {r.weight_percent:.1f}%" if not math.isnan(r.weight_percent) else "")
                        for r in studies.itertuples(index=False)],
             hoverinfo="text",
@@ -66,7 +73,7 @@ def _forest_figure(forest, outcome_label: str, conf: float):
             x=[100 * row.ci_lower, 100 * row.estimate, 100 * row.ci_upper, 100 * row.estimate, 100 * row.ci_lower],
             y=[yy, yy + 0.3, yy, yy - 0.3, yy], fill="toself", mode="lines", line=dict(color=color),
             fillcolor=color, name=name, showlegend=first[row.kind], legendgroup=row.kind,
-            hovertext=f"{row.label}: {_pct(row.estimate)} (CI {_ci(row.ci_lower, row.ci_upper)})",
+            hovertext=f"{_plain(row.label)}: {_pct(row.estimate)} (CI {_ci(row.ci_lower, row.ci_upper)})",
             hoverinfo="text", hoveron="fills",
         ))
         first[row.kind] = False
@@ -78,8 +85,8 @@ def _forest_figure(forest, outcome_label: str, conf: float):
             hovertext=f"Prediction interval {_ci(row.ci_lower, row.ci_upper)}", hoverinfo="text",
         ))
     fig.update_layout(
-        height=max(260, 34 * n + 140), margin=dict(l=10, r=20, t=30, b=60),
-        legend=dict(orientation="h", yanchor="top", y=-0.12 if n > 6 else -0.25, x=0),
+        height=max(280, 34 * n + 150), margin=dict(l=10, r=20, t=50, b=50),
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0),
         xaxis=dict(title=f"{outcome_label}: proportion of patients (%)", range=[-2, 102], dtick=10,
                    ticksuffix="%", zeroline=False),
         yaxis=dict(tickvals=y, ticktext=ticktext, range=[-n + 0.4, 0.6], title=None, automargin=True),
@@ -109,6 +116,9 @@ else:
     a = pooled.analyse(view.cohorts, view.sources, outcome, method, by)
 
     st.subheader(f"{label}: {what} out of n")
+    st.caption("Pooled: cohort rows only (individual case reports are not pooled as studies). Pooled reviews, "
+               "and subgroup rows whose whole-study row is also pooled, are left out so that no patient is "
+               "counted twice.")
     with st.expander("Which cohorts are pooled (rule)", expanded=a.k < pooled.MIN_STUDIES):
         st.markdown(
             "- Only **cohort rows** are pooled. Individually described patients (case reports) are not "
@@ -125,11 +135,11 @@ else:
                      width="stretch", column_config={"reason": "Rule", "cohorts": "Cohorts",
                                                      "patients": "Patients (n)"})
 
-    n_not = int((a.rows["reason"] == "outcome_not_reported").sum())
-    n_patients = int(a.rows.loc[a.rows["included"], "total"].sum()) if a.k else 0
+    n_not, n_patients = a.n_not_reported, a.n_patients
     if a.k == 0:
         st.info(f"No cohort in view reports {what} in a form that can be pooled "
-                f"({n_not} cohorts do not report it). Change the filters or the outcome.")
+                f"({n_not} {'cohort does' if n_not == 1 else 'cohorts do'} not report it). "
+                "Change the filters or the outcome.")
     else:
         if a.overall is None:
             st.info(f"Only {a.k} cohort reports {what} after the rule above; at least {pooled.MIN_STUDIES} are "
@@ -140,12 +150,14 @@ else:
             m1.metric(f"Pooled {label.lower()}", _pct(o.estimate),
                       help="Random-effects estimate, back-transformed from the logit scale.")
             m1.caption(f"95% CI {_ci(o.ci_lower, o.ci_upper)}")
-            m2.metric("Prediction interval", _ci(o.pred_lower, o.pred_upper),
-                      help="Where the proportion of a new, similar study is expected to lie (95%).")
+            m2.metric("Prediction", f"{100 * o.pred_lower:.0f}–{100 * o.pred_upper:.0f}%",
+                      help="95% prediction interval: where the proportion of a new, similar study is "
+                           "expected to lie.")
+            m2.caption("95% prediction interval")
             m3.metric("I²", f"{o.i2:.0f}%", help="Share of the variability due to between-study heterogeneity.")
             m3.caption(f"τ² = {o.tau2:.3f} (logit scale)")
-            m4.metric("Cochran's Q", f"{o.q:.2f} on {o.q_df} df")
-            m4.caption(f"p = {o.q_p_value:.3f}" if o.q_p_value >= 0.001 else "p < 0.001")
+            m4.metric("Cochran's Q", f"{o.q:.2f}", help="Test of heterogeneity (chi-square on k − 1 df).")
+            m4.caption(f"{o.q_df} df, " + (f"p = {o.q_p_value:.3f}" if o.q_p_value >= 0.001 else "p < 0.001"))
             st.caption(
                 f"{a.k} cohorts, {n_patients} patients. Random-effects meta-analysis of logit-transformed "
                 f"proportions, τ² by {pooled.METHOD_LABELS[method]}, normal-quantile confidence and prediction "
@@ -158,9 +170,12 @@ else:
                   "little power."
             )
         if len(a.conditions) > 1:
-            st.warning("This pool mixes " + " and ".join(schema.CONDITION_LABELS[c] for c in a.conditions)
-                       + ". Choose Subgroups → Condition, or filter one condition, before reading the "
-                         "pooled estimate.")
+            mixed = " and ".join(schema.CONDITION_LABELS[c] for c in a.conditions)
+            if by == "condition":
+                st.caption(f"The overall estimate mixes {mixed}; read the estimate of each condition.")
+            else:
+                st.warning(f"This pool mixes {mixed}. Choose Subgroups → Condition, or filter one condition, "
+                           "before reading the pooled estimate.")
         if outcome == "response":
             st.caption("Response definitions and assessment times differ between cohorts (see the table below); "
                        "the pooled response mixes them.")
@@ -172,11 +187,11 @@ else:
         st.caption(ui.n_caption(a.k, n_not, f"cohorts ({n_patients} patients) with {what} reported")
                    + ". Square size: weight in the overall random-effects pool.")
 
-        forest_table = a.forest.assign(
-            proportion=[_pct(v) for v in a.forest["estimate"]],
-            interval=[_ci(lo, hi) for lo, hi in zip(a.forest["ci_lower"], a.forest["ci_upper"])],
-            weight=[("" if math.isnan(v) or k != "study" else f"{v:.1f}%")
-                    for v, k in zip(a.forest["weight_percent"], a.forest["kind"])],
+        forest_table = a.forest.loc[(a.forest["kind"] != "header").to_numpy()].assign(
+            proportion=lambda f: [_pct(v) for v in f["estimate"]],
+            interval=lambda f: [_ci(lo, hi) for lo, hi in zip(f["ci_lower"], f["ci_upper"])],
+            weight=lambda f: [("" if math.isnan(v) or k != "study" else f"{v:.1f}%")
+                              for v, k in zip(f["weight_percent"], f["kind"])],
         )[["label", "events", "total", "proportion", "interval", "weight"]]
         st.dataframe(forest_table, hide_index=True, width="stretch", column_config={
             "label": "Study or estimate", "events": what.capitalize(), "total": "n",
@@ -214,7 +229,7 @@ else:
     )[["label", "subgroup", "condition", "trigger", "design", "n", "responders", "response_definition",
        "response_timepoint", "deaths", "deaths_timepoint", "route", "population", "response_pool",
        "mortality_pool", "pubmed", "doi_link", "cohort_id"]]
-    st.caption(f"{len(ct)} cohorts ({int(ct['n'].fillna(0).sum())} patients in aggregate). An empty cell means "
+    st.caption(f"{view.n_cohorts} cohorts ({view.n_cohort_patients} patients in aggregate). An empty cell means "
                "the source does not state it.")
     st.dataframe(show, hide_index=True, width="stretch", column_config={
         "label": "Source", "subgroup": "Subgroup", "condition": "Condition", "trigger": "Trigger",
