@@ -36,6 +36,8 @@ def case_table(view: FilteredView, query: str = "") -> pd.DataFrame:
         "PubMed": [pubmed_url(src["pmid"].get(s)) if s in src.index else None for s in canon],
         "DOI": [doi_url(src["doi"].get(s)) if s in src.index else None for s in canon],
     })
+    if "_origin" in cases.columns:
+        table.insert(1, "Origin", cases["_origin"].to_numpy())
     query = (query or "").strip().lower()[:100]
     if query:
         text = cases[["case_id", "trigger", "trigger_detail", "country", "variant_as_reported",

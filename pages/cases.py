@@ -4,6 +4,7 @@ import streamlit as st
 
 from lib import ui
 from lib.cases import case_detail, case_table
+from lib.export import cases_csv, to_bibtex, to_ris
 
 view = ui.current_view()
 st.title("Cases")
@@ -23,6 +24,13 @@ else:
         "Dose (mg/kg/day)": st.column_config.NumberColumn(format="%.1f"),
     })
     ui.dataframe_download(table, "Download these cases (CSV)", "anakinra_cases.csv", key="dl_cases")
+    e1, e2, e3 = st.columns(3)
+    e1.download_button("All columns of the filtered cases (CSV)", cases_csv(view.cases),
+                       file_name="anakinra_cases_all_columns.csv", mime="text/csv", key="dl_cases_full")
+    e2.download_button("Citations of the publications in view (BibTeX)", to_bibtex(view.sources),
+                       file_name="anakinra_sources.bib", mime="application/x-bibtex", key="dl_bibtex")
+    e3.download_button("Citations of the publications in view (RIS)", to_ris(view.sources),
+                       file_name="anakinra_sources.ris", mime="application/x-research-info-systems", key="dl_ris")
     if len(table):
         chosen = ui.view_option("case", "Case detail", list(table["Case"]), default=list(table["Case"])[0])
         detail, sources = case_detail(view, chosen)

@@ -1,0 +1,236 @@
+"""lib.export: formula-safe CSV, BibTeX and RIS (synthetic frames built here, plus the shipped sources)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import pandas as pd
+import pytest
+
+from lib.export import (
+    bibtex_key,
+    cases_csv,
+    cases_export,
+    citable,
+    neutralise,
+    safe_csv,
+    to_bibtex,
+    to_ris,
+)
+
+
+def _read(data: bytes) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(data.decode("utf-8"))))
+
+
+# ---------------------------------------------------------------------------
+# CSV injection
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("cell,expected", [
+    ("=1+1", "'=1+1"),
+    ("+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"),
+    ("-2+3", "'-2+3"),
+    ("@SUM(A1)", "'@SUM(A1)"),
+    ("\t=1", "'\t=1"),
+    ("\r=1", "'\r=1"),
+    ("  =1+1", "'  =1+1"),   # leading spaces do not hide a formula
+    ("plain text", "plain text"),
+    ("a=b", "a=b"),
+    ("", ""),
+    (-3.5, -3.5),             # a number is data
+    (None, None),
+])
+def test_neutralise(cell, expected):
+    assert neutralise(cell) == expected
+
+
+def test_safe_csv_neutralises_text_cells_and_headers_not_numbers():
+    df = pd.DataFrame({"=col": ["=HYPERLINK(\"http://x\")", "ok", None], "n": [-1.5, 2.0, float("nan")],
+                       "k": pd.array([-1, None, 3], dtype="Int64")})
+    rows = _read(safe_csv(df))
+    assert rows[0] == ["'=col", "n", "k"]
+    assert rows[1] == ["'=HYPERLINK(\"http://x\")", "-1.5", "-1"]
+    assert rows[2] == ["ok", "2.0", ""]
+    assert rows[3] == ["", "", "3"]
+
+
+def test_safe_csv_handles_pandas_string_dtype_and_does_not_mutate():
+    df = pd.DataFrame({"a": pd.array(["@x", "y"], dtype="string")})
+    before = df.copy()
+    assert _read(safe_csv(df))[1] == ["'@x"]
+    pd.testing.assert_frame_equal(df, before)
+
+
+def test_cases_export_drops_helper_columns_and_keeps_origin(shipped):
+    from lib.upload import combine, parse_upload
+
+    up = parse_upload("u.csv", b"case_id,condition,trigger,trigger_detail\np1,mas,sjia,=2+2\n").dataset
+    both = combine(shipped, up)
+    out = cases_export(both.cases)
+    assert not [c for c in out.columns if c.startswith("_")]
+    assert out.columns[-1] == "origin"
+    assert (out["origin"] == "upload").sum() == 1
+    rows = _read(cases_csv(both.cases))
+    header = rows[0]
+    last = dict(zip(header, rows[-1]))
+    assert last["case_id"] == "upload:p1" and last["trigger_detail"] == "'=2+2" and last["origin"] == "upload"
+    assert len(rows) == len(both.cases) + 1
+    assert "origin" not in cases_export(shipped.cases).columns
+
+
+# ---------------------------------------------------------------------------
+# Citations
+# ---------------------------------------------------------------------------
+
+def _sources(**overrides) -> pd.DataFrame:
+    row = {"source_id": "smith2020", "pmid": "123", "doi": "10.1000/x_y", "pmcid": "PMC1", "first_author": "Smith",
+           "year": 2020, "title": "A {curly} title with 50% & $5 #1 under_score \\ back",
+           "journal": "J Test", "pub_type": "case_report", "url": "https://example.org/a?b=1&c={2}",
+           "language": "en", "extraction_date": "2026-01-01", "note": None}
+    row.update(overrides)
+    df = pd.DataFrame([row])
+    df["year"] = pd.array(df["year"].tolist(), dtype="Int64")
+    return df
+
+
+def parse_bibtex(text: str) -> list[dict]:
+    """A strict structural BibTeX reader (as BibTeX counts braces: backslashes do not escape them).
+
+    Returns one dict per entry with ``type``, ``key`` and the fields; raises
+    ValueError on any structural problem.
+    """
+    entries = []
+    i, n = 0, len(text)
+    while True:
+        at = text.find("@", i)
+        if at < 0:
+            if text[i:].strip():
+                raise ValueError(f"text outside entries: {text[i:]!r}")
+            return entries
+        if text[i:at].strip():
+            raise ValueError(f"text between entries: {text[i:at]!r}")
+        m = re.compile(r"@([a-zA-Z]+)\{([^,\s{}\"#%'()=]+),\s*").match(text, at)
+        if not m:
+            raise ValueError(f"bad entry head at {at}: {text[at:at + 40]!r}")
+        entry = {"type": m.group(1).lower(), "key": m.group(2)}
+        i = m.end()
+        while True:
+            if text[i] == "}":
+                i += 1
+                break
+            fm = re.compile(r"([a-zA-Z]+)\s*=\s*\{").match(text, i)
+            if not fm:
+                raise ValueError(f"bad field at {i}: {text[i:i + 40]!r}")
+            j, depth = fm.end(), 1
+            while depth:
+                if j >= n:
+                    raise ValueError("unbalanced braces")
+                depth += {"{": 1, "}": -1}.get(text[j], 0)
+                j += 1
+            name = fm.group(1).lower()
+            if name in entry:
+                raise ValueError(f"field {name} twice")
+            entry[name] = text[fm.end():j - 1]
+            i = j
+            while i < n and text[i] in " \n":
+                i += 1
+            if text[i] == ",":
+                i += 1
+                while i < n and text[i] in " \n":
+                    i += 1
+        entries.append(entry)
+
+
+def test_bibtex_parses_structurally_with_hostile_text():
+    df = pd.concat([
+        _sources(),
+        _sources(source_id="x {bad} key, 2", title="Unbalanced { brace", first_author="O'Brien {", journal="}"),
+        _sources(source_id="smith2020", title="Same id twice", pub_type="conference_abstract"),
+        _sources(source_id="nl", title="line\nbreak\r\n@article{injected,\n title={x}}", doi=None, url=None,
+                 pmid=None, pmcid=None, first_author=None, journal=None, year=pd.NA),
+    ], ignore_index=True)
+    entries = parse_bibtex(to_bibtex(df))
+    assert len(entries) == 4  # one entry per source, nothing injected
+    assert [e["key"] for e in entries] == ["smith2020", "x__bad__key__2", "smith2020_2", "nl"]
+    assert [e["type"] for e in entries] == ["article", "article", "inproceedings", "article"]
+    e0 = entries[0]
+    assert e0["author"] == "Smith and others"
+    assert e0["title"] == ("A {\\textbraceleft}curly{\\textbraceright} title with 50\\% \\& \\$5 \\#1 under\\_score "
+                           "{\\textbackslash} back")
+    assert e0["doi"] == "10.1000/x_y"  # verbatim: no LaTeX escapes in a DOI
+    assert e0["url"] == "https://example.org/a?b=1&c=%7B2%7D"
+    assert e0["year"] == "2020" and e0["pmid"] == "123" and e0["journal"] == "J Test"
+    assert entries[2]["booktitle"] == "J Test"
+    assert entries[3]["title"] == ("line break @article{\\textbraceleft}injected, title={\\textbraceleft}x"
+                                   "{\\textbraceright}{\\textbraceright}")
+    assert "year" not in entries[3] and "author" not in entries[3]
+
+
+def test_bibtex_of_the_shipped_sources_parses(shipped):
+    entries = parse_bibtex(to_bibtex(shipped.sources))
+    assert len(entries) == len(shipped.sources)
+    assert len({e["key"] for e in entries}) == len(entries)
+
+
+def test_bibtex_key_is_safe():
+    assert bibtex_key("upload:my file (1).csv") == "upload:my_file__1_.csv"
+    assert bibtex_key("") == "source"
+
+
+def _ris_records(text: str) -> list[list[tuple[str, str]]]:
+    records, current = [], None
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        m = re.fullmatch(r"([A-Z][A-Z0-9])  - (.*)", line)
+        assert m, f"not a RIS line: {line!r}"
+        tag, value = m.groups()
+        if tag == "TY":
+            assert current is None, "TY before the previous ER"
+            current = [(tag, value)]
+        else:
+            assert current is not None, f"{tag} outside a record"
+            current.append((tag, value))
+            if tag == "ER":
+                records.append(current)
+                current = None
+    assert current is None, "record without ER"
+    return records
+
+
+def test_ris_has_ty_and_er_per_record_and_one_line_values():
+    df = pd.concat([
+        _sources(),
+        _sources(source_id="b", title="Title\nER  - \nTY  - JOUR", pub_type="conference_abstract"),
+        _sources(source_id="c", first_author=None, doi=None, url=None, pmid=None, journal=None, year=pd.NA),
+    ], ignore_index=True)
+    recs = _ris_records(to_ris(df))
+    assert len(recs) == 3
+    assert [r[0] for r in recs] == [("TY", "JOUR"), ("TY", "CONF"), ("TY", "JOUR")]
+    assert all(r[-1] == ("ER", "") for r in recs)
+    first = dict(recs[0])
+    assert first["AU"] == "Smith" and first["PY"] == "2020" and first["DO"] == "10.1000/x_y"
+    assert first["AN"] == "PMID:123" and first["JO"] == "J Test" and first["ID"] == "smith2020"
+    assert dict(recs[1])["TI"] == "Title ER  - TY  - JOUR"  # one line: cannot end the record
+    assert dict(recs[1])["T2"] == "J Test"
+    assert "PY" not in dict(recs[2]) and "AU" not in dict(recs[2])
+
+
+def test_ris_of_the_shipped_sources(shipped):
+    assert len(_ris_records(to_ris(shipped.sources))) == len(shipped.sources)
+
+
+def test_uploaded_files_are_not_cited_unless_asked():
+    df = pd.concat([_sources(), _sources(source_id="upload:f.csv", title="Uploaded file f.csv")], ignore_index=True)
+    assert list(citable(df)["source_id"]) == ["smith2020"]
+    assert len(parse_bibtex(to_bibtex(df))) == 1
+    assert len(parse_bibtex(to_bibtex(df, include_uploaded=True))) == 2
+    assert len(_ris_records(to_ris(df))) == 1
+
+
+def test_empty_sources_give_empty_text():
+    empty = _sources().iloc[0:0]
+    assert to_bibtex(empty) == "" and to_ris(empty) == ""
