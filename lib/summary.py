@@ -215,9 +215,10 @@ def _pct(x: float) -> str:
     return f"{100 * x:.0f}%"
 
 
-def _ci_text(k: int, n: int) -> str:
-    ci = proportion_ci(k, n)
-    return f"{k} of {n} ({_pct(ci.estimate)}; 95% CI {_pct(ci.ci_lower)} to {_pct(ci.ci_upper)})"
+def analyte_name(analyte: str) -> str:
+    """The analyte's label for use inside a sentence ("ferritin", but "CRP", "IL-6")."""
+    label = schema.ANALYTE_LABELS.get(analyte, analyte)
+    return label if any(ch.isupper() for ch in label[1:]) else label.lower()
 
 
 def _num(x: float) -> str:
@@ -252,6 +253,19 @@ def _small_n_caveat(n: int, section: str, what: str = "This proportion") -> Sent
     return None
 
 
+def without_covered_subgroups(cohorts: pd.DataFrame) -> pd.DataFrame:
+    """The cohort rows minus the subgroup rows whose whole-study row (same source, empty ``subgroup``) is present.
+
+    Used wherever cohorts are counted or drawn, so that a study's patients
+    are not counted once for the study and again for its subgroups.
+    """
+    if cohorts.empty:
+        return cohorts
+    whole = set(cohorts.loc[cohorts["subgroup"].isna(), "source_id"])
+    covered = cohorts["subgroup"].notna() & cohorts["source_id"].isin(whole)
+    return cohorts.loc[~covered.to_numpy(dtype=bool)]
+
+
 def poolable_cohorts(cohorts: pd.DataFrame, events_column: str) -> pd.DataFrame:
     """Cohort rows that can enter a pooled estimate of ``events_column``.
 
@@ -273,15 +287,13 @@ def poolable_cohorts(cohorts: pd.DataFrame, events_column: str) -> pd.DataFrame:
     if df.empty:
         return df.copy()
     keep = (df["design"] != "pooled_review").fillna(True).to_numpy(dtype=bool)
-    keep &= df[events_column].notna().to_numpy(dtype=bool) & df["n"].notna().to_numpy(dtype=bool)
+    keep = keep & df[events_column].notna().to_numpy(dtype=bool) & df["n"].notna().to_numpy(dtype=bool)
     cand = df.loc[keep]
     if cand.empty:
         return cand.copy()
     ok = cand[events_column].astype(float) <= cand["n"].astype(float)
     cand = cand.loc[ok.to_numpy(dtype=bool)]
-    whole = set(cand.loc[cand["subgroup"].isna(), "source_id"])
-    drop = cand["subgroup"].notna() & cand["source_id"].isin(whole)
-    return cand.loc[~drop.to_numpy(dtype=bool)].copy()
+    return without_covered_subgroups(cand).copy()
 
 
 # ---------------------------------------------------------------------------
@@ -334,21 +346,30 @@ def _evidence_base(view: FilteredView, labels: dict[str, str], detail: str) -> l
     return s
 
 
-def _case_proportion(cases: pd.DataFrame, labels, section: str, what: str, events: pd.Series,
+def _ci_pct(k: int, n: int) -> str:
+    ci = proportion_ci(k, n)
+    return f"{_pct(ci.estimate)} (95% CI {_pct(ci.ci_lower)} to {_pct(ci.ci_upper)})"
+
+
+def _case_proportion(cases: pd.DataFrame, section: str, what: str, events: pd.Series,
                      stated: pd.Series, event_words: str) -> list[Sentence]:
+    """"Of n patients whose <what> is stated, k <event_words>: p% (CI)", cited, plus caveats."""
     s: list[Sentence] = []
+    stated = pd.Series(np.asarray(stated, dtype=bool), index=cases.index)
+    events = pd.Series(np.asarray(events, dtype=bool), index=cases.index)
     n = int(stated.sum())
     missing = int((~stated).sum())
     if n == 0:
         if len(cases):
-            s.append(Sentence(f"None of the {_plural(len(cases), 'individually described patient')} has "
-                              f"{what} stated.", kind="caveat", section=section))
+            s.append(Sentence(f"{what[0].upper() + what[1:]} is not stated for any of the "
+                              f"{_plural(len(cases), 'individually described patient')}.",
+                              kind="caveat", section=section))
         return s
     k = int((events & stated).sum())
-    ids = tuple(_case_sources(cases.loc[stated.to_numpy(dtype=bool)]))
+    ids = tuple(_case_sources(cases.loc[stated.to_numpy()]))
     tail = f"; {what} is not stated for {missing} more" if missing else ""
-    s.append(Sentence(f"Among individually described patients with {what} stated, {_ci_text(k, n)} "
-                      f"{event_words}{tail}.", ids, section=section))
+    s.append(Sentence(f"Of {_plural(n, 'individually described patient')} whose {what} is stated, {k} "
+                      f"{event_words}: {_ci_pct(k, n)}{tail}.", ids, section=section))
     cav = _small_n_caveat(n, section)
     if cav:
         s.append(cav)
@@ -364,10 +385,10 @@ def _pooled(cohorts: pd.DataFrame, column: str, labels, section: str, outcome: s
             ev, n = int(getattr(r, column)), int(r.n)
             extra = ""
             if column == "responders" and not _blank(r.response_definition):
-                extra = f" (response as the source defines it: {r.response_definition})"
+                extra = f"; response as the source defines it: {r.response_definition}"
             if column == "deaths" and not _blank(r.deaths_timepoint):
-                extra = f" (time frame: {r.deaths_timepoint})"
-            s.append(Sentence(f"{_cohort_label(r, labels)}: {_ci_text(ev, n)} {outcome}{extra}.",
+                extra = f"; time frame: {r.deaths_timepoint}"
+            s.append(Sentence(f"{_cohort_label(r, labels)}: {ev} of {n} {outcome}, {_ci_pct(ev, n)}{extra}.",
                               (r.source_id,), section=section))
     if len(rows) >= MIN_POOL_STUDIES:
         events = rows[column].astype(int).tolist()
@@ -393,8 +414,8 @@ def _pooled(cohorts: pd.DataFrame, column: str, labels, section: str, outcome: s
         r = rows.iloc[0]
         if detail != "full":
             s.append(Sentence(
-                f"One cohort reports this: {_cohort_label(r, labels)}, {_ci_text(int(r[column]), int(r['n']))} "
-                f"{outcome}.", (r["source_id"],), section=section))
+                f"One cohort reports this: in {_cohort_label(r, labels)}, {int(r[column])} of {int(r['n'])} "
+                f"{outcome}, {_ci_pct(int(r[column]), int(r['n']))}.", (r["source_id"],), section=section))
         s.append(Sentence(f"A pooled estimate needs at least {MIN_POOL_STUDIES} cohorts; only one reports it.",
                           kind="method", section=section))
         if int(r["n"]) < SMALL_N:
@@ -409,13 +430,14 @@ def _response(view: FilteredView, labels, detail: str) -> list[Sentence]:
     cases = view.cases
     resp = cases["response"]
     stated = resp.notna()
-    s = _case_proportion(cases, labels, "Response", "the response", resp.isin(["complete", "partial"]),
-                         stated, "responded (complete or partial)")
+    s = _case_proportion(cases, "Response", "response", resp.isin(["complete", "partial"]), stated,
+                         "responded (complete or partial)")
     if stated.any():
         k_c = int((resp == "complete").sum())
         n = int(stated.sum())
         ids = tuple(_case_sources(cases.loc[stated.to_numpy(dtype=bool)]))
-        s.insert(1, Sentence(f"A complete response is reported for {_ci_text(k_c, n)}.", ids, section="Response"))
+        s.insert(1, Sentence(f"A complete response is reported for {k_c} of these {n}: {_ci_pct(k_c, n)}.", ids,
+                             section="Response"))
     s.extend(_pooled(view.cohorts, "responders", labels, "Response", "responded", detail))
     return s
 
@@ -423,12 +445,10 @@ def _response(view: FilteredView, labels, detail: str) -> list[Sentence]:
 def _mortality(view: FilteredView, labels, detail: str) -> list[Sentence]:
     cases = view.cases
     death = cases["death"]
-    stated = death.notna().to_numpy(dtype=bool)
-    events = death.fillna(False).astype(bool).to_numpy()
-    s = _case_proportion(cases, labels, "Mortality", "whether they died",
-                         pd.Series(events, index=cases.index), pd.Series(stated, index=cases.index), "died")
+    s = _case_proportion(cases, "Mortality", "survival", death.fillna(False).astype(bool).to_numpy(),
+                         death.notna().to_numpy(dtype=bool), "died")
     s.extend(_pooled(view.cohorts, "deaths", labels, "Mortality", "died", detail))
-    if s:
+    if any(x is not None and x.kind == "finding" for x in s):
         s.append(Sentence("Deaths are counted as the sources report them, over follow-up times that differ "
                           "between sources.", kind="method", section="Mortality"))
     return s
@@ -440,19 +460,18 @@ def _dose_range_text(lo: float, hi: float, unit: str) -> str:
 
 def _dosing(view: FilteredView, labels, detail: str) -> list[Sentence]:
     s: list[Sentence] = []
-    cases, cohorts = view.cases, view.cohorts
+    cases, cohorts = view.cases, without_covered_subgroups(view.cohorts)
     sec = "Dosing"
     kg = cases.loc[cases["dose_mg_kg_day"].notna()]
     if not kg.empty:
         s.append(Sentence(
-            f"Daily doses stated in mg/kg/day for {_plural(len(kg), 'patient')} ranged "
-            f"{_dose_range_text(kg['dose_mg_kg_day'].min(), kg['dose_mg_kg_day'].max(), 'mg/kg/day')}"
-            .replace("ranged 8 mg", "were 8 mg") + ".",
+            f"Daily doses stated in mg/kg/day ({_plural(len(kg), 'patient')}): "
+            f"{_dose_range_text(kg['dose_mg_kg_day'].min(), kg['dose_mg_kg_day'].max(), 'mg/kg/day')}.",
             tuple(_case_sources(kg)), section=sec))
     mg = cases.loc[cases["dose_mg_day"].notna()]
     if not mg.empty:
         s.append(Sentence(
-            f"Daily doses stated in mg/day for {_plural(len(mg), 'patient')}: "
+            f"Daily doses stated in mg/day ({_plural(len(mg), 'patient')}): "
             f"{_dose_range_text(mg['dose_mg_day'].min(), mg['dose_mg_day'].max(), 'mg/day')}.",
             tuple(_case_sources(mg)), section=sec))
     if not cohorts.empty:
@@ -461,8 +480,8 @@ def _dosing(view: FilteredView, labels, detail: str) -> list[Sentence]:
         has = lo.notna().to_numpy(dtype=bool)
         if has.any():
             s.append(Sentence(
-                f"Cohorts stating a dose in mg/kg/day ({_plural(int(has.sum()), 'cohort')}) used "
-                f"{_dose_range_text(lo[has].min(), hi[has].max(), 'mg/kg/day')}.",
+                f"Daily doses stated in mg/kg/day by cohorts ({_plural(int(has.sum()), 'cohort')}, lowest to "
+                f"highest reported): {_dose_range_text(lo[has].min(), hi[has].max(), 'mg/kg/day')}.",
                 tuple(dict.fromkeys(cohorts.loc[has, "source_id"])), section=sec))
     text_only_cases = cases.loc[cases["dose_as_reported"].notna() & cases["dose_mg_kg_day"].isna()
                                 & cases["dose_mg_day"].isna()]
@@ -470,32 +489,36 @@ def _dosing(view: FilteredView, labels, detail: str) -> list[Sentence]:
                                     & cohorts["dose_mg_kg_day_max"].isna()] if not cohorts.empty else cohorts
     if detail == "full":
         for r in text_only_cases.itertuples(index=False):
-            s.append(Sentence(f"{r.case_id}: dose as reported, \"{r.dose_as_reported}\".",
+            s.append(Sentence(f"Patient {r.case_id}: dose as reported, \"{r.dose_as_reported}\".",
                               tuple(str(r.source_ids).split(";")), section=sec))
         for r in text_only_cohorts.itertuples(index=False):
             s.append(Sentence(f"{_cohort_label(r, labels)}: dose as reported, \"{r.dose_as_reported}\".",
                               (r.source_id,), section=sec))
     elif len(text_only_cases) or len(text_only_cohorts):
         ids = tuple(_case_sources(text_only_cases)) + tuple(text_only_cohorts["source_id"])
-        s.append(Sentence(
-            f"{_plural(len(text_only_cases), 'patient')} and {_plural(len(text_only_cohorts), 'cohort')} state "
-            "the dose only in words (see the Dosing page).", ids, section=sec))
+        who = ([_plural(len(text_only_cases), "patient")] if len(text_only_cases) else []) + (
+            [_plural(len(text_only_cohorts), "cohort")] if len(text_only_cohorts) else [])
+        verb = "states" if len(text_only_cases) + len(text_only_cohorts) == 1 else "state"
+        s.append(Sentence(f"{' and '.join(who).capitalize()} {verb} the dose only in words (see the Dosing page).",
+                          ids, section=sec))
     route_parts, route_ids = [], []
     for route in schema.ROUTES:
         c = cases.loc[cases[f"_route__{route}"].astype(bool)] if not cases.empty else cases
         k = cohorts.loc[cohorts[f"_route__{route}"].astype(bool)] if not cohorts.empty else cohorts
         if len(c) or len(k):
-            route_parts.append(f"{schema.ROUTE_LABELS[route].lower()} in {_plural(len(c), 'patient')} and "
-                               f"{_plural(len(k), 'cohort')}")
+            counts = ([_plural(len(c), "patient")] if len(c) else []) + ([_plural(len(k), "cohort")] if len(k) else [])
+            route_parts.append(f"{schema.ROUTE_LABELS[route]}: {' and '.join(counts)}")
             route_ids += _case_sources(c) + list(k["source_id"])
     if route_parts:
-        s.append(Sentence("Routes: " + "; ".join(route_parts) + ".", tuple(route_ids), section=sec))
-    n_rows = len(cases) + len(cohorts)
+        s.append(Sentence("Routes stated: " + "; ".join(route_parts) + ".", tuple(route_ids), section=sec))
+    all_cohorts = view.cohorts
+    n_rows = len(cases) + len(all_cohorts)
     n_dose = len(cases.loc[cases["dose_as_reported"].notna() | cases["dose_mg_kg_day"].notna()
                            | cases["dose_mg_day"].notna()])
-    if not cohorts.empty:
-        n_dose += len(cohorts.loc[cohorts["dose_as_reported"].notna() | cohorts["dose_mg_kg_day_min"].notna()
-                                  | cohorts["dose_mg_kg_day_max"].notna()])
+    if not all_cohorts.empty:
+        n_dose += len(all_cohorts.loc[all_cohorts["dose_as_reported"].notna()
+                                      | all_cohorts["dose_mg_kg_day_min"].notna()
+                                      | all_cohorts["dose_mg_kg_day_max"].notna()])
     if n_rows and n_dose < n_rows:
         s.append(Sentence(f"{n_rows - n_dose} of the {n_rows} patients and cohorts in view have no dose stated.",
                           kind="caveat", section=sec))
@@ -552,7 +575,7 @@ def _labs(view: FilteredView, labels, detail: str) -> list[Sentence]:
         parts = []
         for r in g.loc[g["statistic"] == "mean_change"].itertuples(index=False):
             parts.append(f"mean change {_signed(r.value_std)} {r.unit_std} in "
-                         f"{schema.ANALYTE_LABELS.get(r.analyte, r.analyte)}")
+                         f"{analyte_name(r.analyte)}")
         for analyte in dict.fromkeys(g["analyte"]):
             ga = g.loc[(g["analyte"] == analyte) & (g["statistic"] != "mean_change")]
             for stat in ("mean", "median"):
@@ -566,7 +589,7 @@ def _labs(view: FilteredView, labels, detail: str) -> list[Sentence]:
                 day = a["day"].iloc[0]
                 when = f" at day {_num(day)}" if not pd.isna(day) else ""
                 rel = f" ({_signed(round(100 * (av - bv) / bv))}%)" if bv else ""
-                parts.append(f"{stat} {schema.ANALYTE_LABELS.get(analyte, analyte)} from {_num(bv)} to "
+                parts.append(f"{stat} {analyte_name(analyte)} from {_num(bv)} to "
                              f"{_num(av)} {schema.ANALYTE_UNITS.get(analyte, '')}{when}{rel}")
         if parts:
             s.append(Sentence(f"{name} ({int(crow['n'])} patients): " + "; ".join(parts) + ".", (sid,),
@@ -584,7 +607,7 @@ def _labs(view: FilteredView, labels, detail: str) -> list[Sentence]:
         s.append(Sentence(
             f"{schema.ANALYTE_LABELS.get(analyte, analyte)}: {_plural(res.n_pairs, 'patient')} with values before "
             f"and after anakinra, median change {_signed(res.median_change)} {unit}{ptxt}.",
-            tuple(dict.fromkeys(g["source_id"].dropna())) or ("unknown",), section=sec))
+            tuple(dict.fromkeys(g["source_id"].dropna())), section=sec))
         cav = _small_n_caveat(res.n_pairs, sec, "This comparison")
         if cav:
             s.append(cav)
@@ -651,16 +674,9 @@ def _relapse(view: FilteredView, labels, detail: str) -> list[Sentence]:
     sec = "Relapse"
     cases, cohorts = view.cases, view.cohorts
     rel = cases["relapse"]
-    stated = rel.notna().to_numpy(dtype=bool)
-    if stated.any():
-        n = int(stated.sum())
-        k = int(rel.fillna(False).astype(bool).sum())
-        s.append(Sentence(f"Among individually described patients with relapse stated, {_ci_text(k, n)} relapsed "
-                          f"or flared after responding; relapse is not stated for {len(cases) - n} more.",
-                          tuple(_case_sources(cases.loc[stated])), section=sec))
-        cav = _small_n_caveat(n, sec)
-        if cav:
-            s.append(cav)
+    if rel.notna().any():
+        s.extend(_case_proportion(cases, sec, "relapse status", rel.fillna(False).astype(bool).to_numpy(),
+                                  rel.notna().to_numpy(dtype=bool), "relapsed or flared after responding"))
     if not cohorts.empty:
         rc = cohorts.loc[cohorts["relapses"].notna()]
         parts, ids = [], []

@@ -1,5 +1,186 @@
-"""Dosing (being built)."""
+"""Dosing: the regimens the sources report, by condition, trigger and age; a dose-by-route chart;
+dose ranges quoted from the sources; the cases and cohorts with their dose as reported."""
 
+import html
+
+import plotly.express as px
 import streamlit as st
 
+from lib import dosing, schema, ui
+
+OUTCOME_COLOURS = {  # Okabe-Ito palette (colour-blind safe)
+    "Complete response": "#009E73",
+    "Partial response": "#E69F00",
+    "No response": "#D55E00",
+    "Response not stated": "#999999",
+    "Cohort: all responded": "#0072B2",
+    "Cohort: some responded": "#CC79A7",
+    "Cohort: responders not stated": "#555555",
+}
+ROUTE_TICKS = ["SC", "IV bolus", "IV cont.", "Not stated"]
+ROUTE_SHORT = {"sc": "SC", "iv": "IV bolus", "iv_cont": "IV continuous"}
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}" + ("" if n == 1 else "s")
+
+
+def _routes(codes) -> str:
+    """'sc;iv' -> 'SC, IV bolus'; missing -> '—'."""
+    if not isinstance(codes, str) or not codes:
+        return "—"
+    return ", ".join(ROUTE_SHORT.get(c, c) for c in codes.split(";"))
+
+
+def _span(lo: float, hi: float) -> str:
+    """'2', '6–10' or '—' (not stated); one missing end shows the other."""
+    lo, hi = (hi if lo != lo else lo), (lo if hi != hi else hi)
+    if lo != lo:
+        return "—"
+    return f"{lo:g}" if lo == hi else f"{lo:g}–{hi:g}"
+
+
+view = ui.current_view()
 st.title("Dosing")
+st.caption("Doses as the publications report them. This page collects what was given; it is not dosing advice.")
+
+if not ui.empty_message(view):
+    cov = dosing.dose_coverage(view)
+    st.write(
+        f"**{cov.cases_with_dose}** of {cov.cases} individually described patients and "
+        f"**{cov.cohorts_with_dose}** of {cov.cohorts} cohorts in view state a dose "
+        f"(in mg/kg/day: {_count(cov.cases_mg_kg_day, 'patient')} and {_count(cov.cohorts_mg_kg_day, 'cohort')}; "
+        f"in mg/day: {_count(cov.cases_mg_day, 'patient')}). The others do not say, and are not counted as any dose."
+    )
+
+    # --- Regimens by group -------------------------------------------------
+    st.subheader("Regimens reported")
+    by = ui.view_option("dosing_group", "Group by", list(dosing.GROUPINGS), "condition",
+                        format_func=dosing.GROUPING_LABELS.get, widget="radio")
+    reg = dosing.regimen_summary(view, by)
+    shown = reg.assign(
+        patients=[f"{d} of {n}" for d, n in zip(reg["cases_with_dose"], reg["cases"])],
+        groups=[f"{d} of {n}" for d, n in zip(reg["cohorts_with_dose"], reg["cohorts"])],
+        mg_kg=[_span(lo, hi) for lo, hi in zip(reg["mg_kg_day_low"], reg["mg_kg_day_high"])],
+        mg=[_span(lo, hi) for lo, hi in zip(reg["mg_day_low"], reg["mg_day_high"])],
+        routes=[_routes(r) for r in reg["routes"]],
+    )
+    st.dataframe(
+        shown[["label", "patients", "groups", "mg_kg", "mg", "routes", "as_reported"]],
+        hide_index=True, width="stretch",
+        column_config={
+            "label": dosing.GROUPING_LABELS[by],
+            "patients": st.column_config.TextColumn("Patients with a dose", help="Patients stating a dose, of all "
+                                                    "patients in the group"),
+            "groups": st.column_config.TextColumn("Cohorts with a dose", help="Cohorts stating a dose, of all "
+                                                  "cohorts in the group"),
+            "mg_kg": "Daily dose (mg/kg/day)",
+            "mg": "Daily dose (mg/day, patients)",
+            "routes": "Routes",
+            "as_reported": st.column_config.TextColumn("Dose as reported (frequency, duration)", width="large"),
+        },
+    )
+    st.caption("Daily doses: lowest to highest stated value in the group (patients' maximum daily dose and "
+               "the ends of cohorts' ranges). Frequency and duration are only in the sources' own words.")
+
+    # --- Chart ---------------------------------------------------------------
+    st.subheader("Dose by route and condition")
+    unit = ui.view_option("dosing_unit", "Dose unit", list(dosing.UNITS), "mg_kg_day",
+                          format_func=dosing.UNIT_LABELS.get, widget="radio")
+    unit_label = dosing.UNIT_LABELS[unit]
+    points = dosing.dose_points(view, unit)
+    n_rows = cov.cases + (cov.cohorts if unit == "mg_kg_day" else 0)
+    n_plotted = points["row_id"].nunique()
+    skipped = dosing.covered_subgroups(view, unit)
+    if points.empty:
+        what = "patient or cohort" if unit == "mg_kg_day" else "patient"
+        st.info(f"No {what} in view states a daily dose in {unit_label}, so there is nothing to plot. "
+                + ("Try the other unit, or " if unit == "mg_kg_day" else "Try mg/kg/day, or ")
+                + "see the table below for doses stated only in words.")
+    else:
+        hover = points.assign(
+            citation=points["citation"].map(lambda t: html.escape(str(t))),
+            dose_as_reported=points["dose_as_reported"].fillna("not stated").map(lambda t: html.escape(str(t))),
+            low_high=[f"{a:g}–{b:g}" if a != b else f"{a:g}" for a, b in zip(points["dose_low"], points["dose_high"])],
+            n=points["n"].astype("string").fillna("not stated"),
+        )
+        fig = px.scatter(
+            hover, x="x", y="dose", color="outcome", symbol="kind", facet_col="condition_label",
+            error_y="error_plus", error_y_minus="error_minus",
+            color_discrete_map=OUTCOME_COLOURS, symbol_map={"case": "circle", "cohort": "diamond"},
+            category_orders={"outcome": list(dosing.OUTCOME_ORDER), "kind": ["case", "cohort"],
+                             "condition_label": [schema.CONDITION_LABELS[c] for c in schema.CONDITIONS
+                                                 if c in set(points["condition"])]},
+            hover_name="citation",
+            hover_data={"x": False, "dose": False, "error_plus": False, "error_minus": False,
+                        "condition_label": False, "kind": True, "row_id": True, "route_label": True,
+                        "low_high": True, "n": True, "dose_as_reported": True, "outcome": True},
+            labels={"dose": f"Daily dose ({unit_label})", "x": "Route", "outcome": "Outcome", "kind": "Row",
+                    "row_id": "Row", "route_label": "Route", "low_high": f"Dose ({unit_label})",
+                    "n": "Patients", "dose_as_reported": "As reported"},
+        )
+        fig.update_traces(marker=dict(size=11, line=dict(width=1, color="white")))
+        fig.update_xaxes(tickvals=[0, 1, 2, 3], ticktext=ROUTE_TICKS, range=[-0.5, 3.5], title_text="Route")
+        # An explicit y range: with a fixed x range, plotly.js leaves some traces out of its y autorange.
+        fig.update_yaxes(range=[0, max(float(points["dose_high"].max()), 1.0) * 1.12])
+        fig.for_each_annotation(lambda a: a.update(text=a.text.split("=")[-1]))
+        fig.update_layout(height=470, margin=dict(t=40, b=10), legend_title_text="Outcome, row",
+                          legend=dict(orientation="h", yanchor="top", y=-0.25, xanchor="left", x=0))
+        ui.chart(fig, key="dosing_chart", data=points, filename=f"anakinra_dose_by_route_{unit}")
+        missing = n_rows - n_plotted - skipped
+        st.caption(
+            ui.n_caption(n_plotted, missing, f"patients or cohorts with a daily dose in {unit_label}")
+            + ". Each circle is a patient (colour: response); each diamond a cohort, with its reported dose "
+            "range as a bar (colour: how many responded). A row with several routes appears once per route; "
+            "points at the same dose are spread sideways."
+            + (f" {skipped} subgroup row(s) are not drawn because their whole study is." if skipped else "")
+            + (" Cohorts report doses only in mg/kg/day, so this unit shows patients only." if unit == "mg_day" else "")
+        )
+
+    # --- Ranges stated by sources -------------------------------------------
+    st.subheader("Dose ranges stated by the sources")
+    ranges = dosing.stated_ranges(view)
+    if ranges.empty:
+        st.info("No source in view states a dose range in its dose or notes, so none is shown. "
+                "This page does not supply ranges of its own.")
+    else:
+        st.caption("Quoted from the data rows (dose as reported, or the curators' note on the source). These are "
+                   "the ranges those sources used or describe: cited, not advice.")
+        shown_ranges = ranges.assign(
+            range_text=[(f"up to {b:g}" if a != a else f"{a:g}–{b:g}") + f" {u}"
+                        for a, b, u in zip(ranges["low"], ranges["high"], ranges["unit"])],
+            where=ranges["field"].map({"dose_as_reported": "dose as reported", "note": "curators' note"}),
+        )
+        st.dataframe(shown_ranges[["citation", "range_text", "fragment", "row_id", "where"]], hide_index=True,
+                     width="stretch", column_config={
+                         "citation": "Source", "range_text": "Range", "fragment": "Text", "row_id": "Row",
+                         "where": "Found in"})
+
+    # --- Table ---------------------------------------------------------------
+    st.subheader("Patients and cohorts with a stated dose")
+    table = dosing.dose_table(view)
+    if table.empty:
+        st.info("No patient or cohort in view states a dose, in numbers or in words.")
+    else:
+        out = table.assign(
+            mg_kg=[_span(v, v) if v == v else _span(a, b) for v, a, b in
+                   zip(table["dose_mg_kg_day"], table["dose_mg_kg_day_min"], table["dose_mg_kg_day_max"])],
+            route=[_routes(r) for r in table["route"]],
+        )
+        st.dataframe(
+            out[["kind", "row_id", "condition", "trigger", "route", "dose_as_reported", "mg_kg", "dose_mg_day", "n",
+                 "outcome", "citation", "pubmed_url", "doi_url"]],
+            hide_index=True, width="stretch",
+            column_config={
+                "kind": "Row type", "row_id": "Row", "condition": "Condition", "trigger": "Trigger",
+                "route": "Route", "dose_as_reported": st.column_config.TextColumn("Dose as reported", width="large"),
+                "mg_kg": "mg/kg/day", "dose_mg_day": st.column_config.NumberColumn("mg/day", format="%g"),
+                "n": "Patients", "outcome": "Outcome", "citation": "Source",
+                "pubmed_url": st.column_config.LinkColumn("PubMed", display_text="PubMed"),
+                "doi_url": st.column_config.LinkColumn("DOI", display_text="DOI"),
+            },
+        )
+        st.caption(f"{len(table)} rows. Patients: the maximum daily dose; cohorts: the reported range. "
+                   "Some cohorts and their subgroups, or cohorts and the patients they list, describe the same "
+                   "people.")
+        ui.dataframe_download(table, "Download this table (CSV)", "anakinra_doses.csv", key="dl_doses")

@@ -1,0 +1,392 @@
+"""Doses of anakinra as the sources report them: tables, plot data and stated ranges.
+
+Pure pandas (no streamlit). Nothing here recommends a dose: the functions only
+collect what the data rows say. Column names never depend on arguments.
+
+Dose columns (see :mod:`lib.schema`): cases carry ``dose_mg_kg_day`` and
+``dose_mg_day`` (the maximum daily dose), cohorts ``dose_mg_kg_day_min`` and
+``dose_mg_kg_day_max``; both carry ``dose_as_reported`` (frequency and
+duration are only there, in the source's words) and ``route``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from lib import schema
+from lib.filters import FilteredView
+from lib.links import doi_url, pubmed_url
+from lib.summary import source_labels, without_covered_subgroups
+
+UNITS = ("mg_kg_day", "mg_day")
+UNIT_LABELS = {"mg_kg_day": "mg/kg/day", "mg_day": "mg/day"}
+GROUPINGS = ("condition", "trigger", "age_band")
+GROUPING_LABELS = {"condition": "Condition", "trigger": "Trigger or background", "age_band": "Age group"}
+
+CASE_OUTCOME_LABELS = {
+    "complete": "Complete response",
+    "partial": "Partial response",
+    "none": "No response",
+    None: "Response not stated",
+}
+COHORT_OUTCOME_LABELS = {
+    "all": "Cohort: all responded",
+    "some": "Cohort: some responded",
+    None: "Cohort: responders not stated",
+}
+OUTCOME_ORDER = tuple(CASE_OUTCOME_LABELS.values()) + tuple(COHORT_OUTCOME_LABELS.values())
+
+TABLE_COLUMNS = [
+    "kind", "row_id", "condition", "trigger", "age_band", "route", "dose_as_reported", "dose_mg_kg_day",
+    "dose_mg_kg_day_min", "dose_mg_kg_day_max", "dose_mg_day", "n", "outcome", "source_id", "citation",
+    "pubmed_url", "doi_url",
+]
+POINT_COLUMNS = [
+    "kind", "row_id", "condition", "condition_label", "route", "route_label", "x", "dose", "dose_low",
+    "dose_high", "error_plus", "error_minus", "n", "outcome", "citation", "dose_as_reported", "source_id",
+]
+REGIMEN_COLUMNS = [
+    "group", "label", "cases", "cases_with_dose", "cohorts", "cohorts_with_dose", "mg_kg_day_low",
+    "mg_kg_day_high", "mg_day_low", "mg_day_high", "routes", "as_reported",
+]
+RANGE_COLUMNS = ["source_id", "citation", "row_id", "field", "fragment", "low", "high", "unit"]
+
+
+def _blank(v) -> bool:
+    return v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)) or (isinstance(v, str) and not v.strip())
+
+
+def _first_source(ids) -> str | None:
+    return None if _blank(ids) else str(ids).split(";")[0]
+
+
+def case_outcome(response) -> str:
+    """Outcome category of a case for the plot's colour (its mapped response)."""
+    return CASE_OUTCOME_LABELS.get(None if _blank(response) else response, CASE_OUTCOME_LABELS[None])
+
+
+def cohort_outcome(responders, n) -> str:
+    """Outcome category of a cohort: all, some or an unstated number responded."""
+    if _blank(responders) or _blank(n):
+        return COHORT_OUTCOME_LABELS[None]
+    return COHORT_OUTCOME_LABELS["all" if int(responders) >= int(n) else "some"]
+
+
+def _has_dose_case(cases: pd.DataFrame) -> pd.Series:
+    return cases["dose_as_reported"].notna() | cases["dose_mg_kg_day"].notna() | cases["dose_mg_day"].notna()
+
+
+def _has_dose_cohort(cohorts: pd.DataFrame) -> pd.Series:
+    return (cohorts["dose_as_reported"].notna() | cohorts["dose_mg_kg_day_min"].notna()
+            | cohorts["dose_mg_kg_day_max"].notna())
+
+
+@dataclass(frozen=True)
+class DoseCoverage:
+    """How many rows in view state a dose, and how.
+
+    Attributes
+    ----------
+    cases, cohorts : int
+        Rows in view.
+    cases_with_dose, cohorts_with_dose : int
+        Rows stating a dose in any form (words or numbers).
+    cases_mg_kg_day, cases_mg_day, cohorts_mg_kg_day : int
+        Rows with a numeric daily dose in that unit.
+    """
+
+    cases: int
+    cohorts: int
+    cases_with_dose: int
+    cohorts_with_dose: int
+    cases_mg_kg_day: int
+    cases_mg_day: int
+    cohorts_mg_kg_day: int
+
+
+def dose_coverage(view: FilteredView) -> DoseCoverage:
+    """Counts of the rows in view that state a dose (see :class:`DoseCoverage`)."""
+    c, k = view.cases, view.cohorts
+    return DoseCoverage(
+        cases=len(c), cohorts=len(k),
+        cases_with_dose=int(_has_dose_case(c).sum()) if len(c) else 0,
+        cohorts_with_dose=int(_has_dose_cohort(k).sum()) if len(k) else 0,
+        cases_mg_kg_day=int(c["dose_mg_kg_day"].notna().sum()),
+        cases_mg_day=int(c["dose_mg_day"].notna().sum()),
+        cohorts_mg_kg_day=int((k["dose_mg_kg_day_min"].notna() | k["dose_mg_kg_day_max"].notna()).sum()) if len(k) else 0,
+    )
+
+
+def dose_table(view: FilteredView) -> pd.DataFrame:
+    """Cases and cohorts that state a dose, with the dose as reported and their citation.
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`TABLE_COLUMNS`. ``kind`` is ``"case"`` or ``"cohort"``;
+        ``n`` is 1 for a case; ``outcome`` is the plot's outcome category;
+        ``citation`` is "Author Year"; ``pubmed_url``/``doi_url`` are safe
+        links or None. Rows without any dose are left out (see
+        :func:`dose_coverage`). Cases first, then cohorts, each in data order.
+    """
+    labels = source_labels(view.sources)
+    src = view.sources.set_index("source_id")
+    rows = []
+
+    def link(sid, col, fn):
+        return fn(src.at[sid, col]) if sid in src.index and not _blank(src.at[sid, col]) else None
+
+    cases = view.cases.loc[_has_dose_case(view.cases)] if len(view.cases) else view.cases
+    for r, age in zip(cases.itertuples(index=False), cases["_age_band"]):
+        sid = _first_source(r.source_ids)
+        rows.append(("case", r.case_id, r.condition, r.trigger, age, r.route,
+                     r.dose_as_reported, r.dose_mg_kg_day, np.nan, np.nan, r.dose_mg_day, 1,
+                     case_outcome(r.response), sid, labels.get(sid, sid), link(sid, "pmid", pubmed_url),
+                     link(sid, "doi", doi_url)))
+    cohorts = view.cohorts.loc[_has_dose_cohort(view.cohorts)] if len(view.cohorts) else view.cohorts
+    for r, age in zip(cohorts.itertuples(index=False), cohorts["_age_band"]):
+        sid = r.source_id
+        rows.append(("cohort", r.cohort_id, r.condition, r.trigger, age, r.route, r.dose_as_reported, np.nan,
+                     r.dose_mg_kg_day_min, r.dose_mg_kg_day_max, np.nan, int(r.n) if not _blank(r.n) else None,
+                     cohort_outcome(r.responders, r.n), sid, labels.get(sid, sid), link(sid, "pmid", pubmed_url),
+                     link(sid, "doi", doi_url)))
+    out = pd.DataFrame(rows, columns=TABLE_COLUMNS)
+    for col in ("dose_mg_kg_day", "dose_mg_kg_day_min", "dose_mg_kg_day_max", "dose_mg_day"):
+        out[col] = pd.to_numeric(out[col], errors="coerce").astype("float64")
+    out["n"] = pd.array(out["n"].tolist(), dtype="Int64")
+    return out
+
+
+def dose_points(view: FilteredView, unit: str = "mg_kg_day") -> pd.DataFrame:
+    """One plot point per patient or cohort and route, for a dose-by-route chart.
+
+    Parameters
+    ----------
+    view : FilteredView
+    unit : {"mg_kg_day", "mg_day"}
+        Cases use ``dose_mg_kg_day`` or ``dose_mg_day``. Cohorts have a dose
+        range only in mg/kg/day, so they appear only for ``"mg_kg_day"``.
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`POINT_COLUMNS`. A row with several routes gives one
+        point per route; a row with no route stated is placed under
+        ``route = "not_stated"``. For a cohort, ``dose`` is the middle of its
+        range and ``error_plus``/``error_minus`` reach its ends (0 for a
+        single value or a case); a cohort with only one end stated is drawn at
+        that value. ``x`` is the route's position (0, 1, 2, 3 for sc, iv,
+        iv_cont, not stated) plus a small deterministic offset that separates
+        points with the same condition, route and dose. Subgroup rows whose
+        whole-study row is also in view are left out, so a patient is drawn
+        once.
+    """
+    if unit not in UNITS:
+        raise ValueError(f"unit must be one of {UNITS}, got {unit!r}")
+    labels = source_labels(view.sources)
+    recs = []
+    col = "dose_mg_kg_day" if unit == "mg_kg_day" else "dose_mg_day"
+    for r in view.cases.itertuples(index=False):
+        v = getattr(r, col)
+        if _blank(v):
+            continue
+        sid = _first_source(r.source_ids)
+        for route in _routes(r.route):
+            recs.append(("case", r.case_id, r.condition, route, float(v), float(v), float(v), 1,
+                         case_outcome(r.response), labels.get(sid, sid), r.dose_as_reported, sid))
+    if unit == "mg_kg_day" and len(view.cohorts):
+        k = without_covered_subgroups(view.cohorts)
+        lo = k["dose_mg_kg_day_min"].fillna(k["dose_mg_kg_day_max"])
+        hi = k["dose_mg_kg_day_max"].fillna(k["dose_mg_kg_day_min"])
+        for r, a, b in zip(k.itertuples(index=False), lo, hi):
+            if _blank(a):
+                continue
+            for route in _routes(r.route):
+                recs.append(("cohort", r.cohort_id, r.condition, route, (a + b) / 2, float(a), float(b),
+                             int(r.n) if not _blank(r.n) else None, cohort_outcome(r.responders, r.n),
+                             labels.get(r.source_id, r.source_id), r.dose_as_reported, r.source_id))
+    df = pd.DataFrame(recs, columns=["kind", "row_id", "condition", "route", "dose", "dose_low", "dose_high", "n",
+                                     "outcome", "citation", "dose_as_reported", "source_id"])
+    df["condition_label"] = df["condition"].map(schema.CONDITION_LABELS)
+    route_order = schema.ROUTES + ("not_stated",)
+    df["route_label"] = df["route"].map({**schema.ROUTE_LABELS, "not_stated": "Not stated"})
+    pos = df["route"].map({r: i for i, r in enumerate(route_order)}).astype(float)
+    df["x"] = pos + _offsets(df)
+    df["error_plus"] = df["dose_high"] - df["dose"]
+    df["error_minus"] = df["dose"] - df["dose_low"]
+    for c in ("dose", "dose_low", "dose_high", "x", "error_plus", "error_minus"):
+        df[c] = df[c].astype("float64")
+    df["n"] = pd.array(df["n"].tolist(), dtype="Int64")
+    return df[POINT_COLUMNS].reset_index(drop=True)
+
+
+def _routes(value) -> list[str]:
+    return ["not_stated"] if _blank(value) else str(value).split(";")
+
+
+def _offsets(df: pd.DataFrame, step: float = 0.12) -> np.ndarray:
+    out = np.zeros(len(df))
+    if df.empty:
+        return out
+    keys = list(zip(df["condition"], df["route"], df["dose"].round(6)))
+    groups: dict = {}
+    for i, key in enumerate(keys):
+        groups.setdefault(key, []).append(i)
+    for idx in groups.values():
+        m = len(idx)
+        for j, i in enumerate(idx):
+            out[i] = (j - (m - 1) / 2) * step
+    return np.clip(out, -0.4, 0.4)
+
+
+def covered_subgroups(view: FilteredView, unit: str = "mg_kg_day") -> int:
+    """Subgroup rows with a dose in ``unit`` that :func:`dose_points` leaves out because their whole study is drawn.
+
+    Always 0 for ``"mg_day"`` (cohorts are not drawn in that unit).
+    """
+    if unit not in UNITS:
+        raise ValueError(f"unit must be one of {UNITS}, got {unit!r}")
+    k = view.cohorts
+    if k.empty or unit == "mg_day":
+        return 0
+    kept = set(without_covered_subgroups(k)["cohort_id"])
+    has = (k["dose_mg_kg_day_min"].notna() | k["dose_mg_kg_day_max"].notna()).to_numpy(dtype=bool)
+    return int(sum(1 for cid, h in zip(k["cohort_id"], has) if h and cid not in kept))
+
+
+def regimen_summary(view: FilteredView, by: str = "condition") -> pd.DataFrame:
+    """The regimens reported, grouped by condition, trigger or age group.
+
+    Parameters
+    ----------
+    view : FilteredView
+    by : {"condition", "trigger", "age_band"}
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`REGIMEN_COLUMNS`, one row per group present (in the
+        vocabulary's order; a ``"Not stated"`` group for a missing age):
+        counts of cases and cohorts and of those stating a dose; the lowest
+        and highest numeric daily dose in mg/kg/day (cases' doses and cohorts'
+        range ends) and in mg/day (cases only); the routes stated (``;``
+        separated codes) and the distinct ``dose_as_reported`` texts joined by
+        `` | `` (frequency and duration are only there). Missing numbers stay
+        NaN.
+    """
+    if by not in GROUPINGS:
+        raise ValueError(f"by must be one of {GROUPINGS}, got {by!r}")
+    column = "_age_band" if by == "age_band" else by
+    vocab, labels = {
+        "condition": (schema.CONDITIONS, schema.CONDITION_LABELS),
+        "trigger": (schema.COHORT_TRIGGERS, schema.TRIGGER_LABELS),
+        "age_band": (schema.AGE_BANDS, schema.AGE_BAND_LABELS),
+    }[by]
+    cases, cohorts = view.cases, view.cohorts
+    rows = []
+    for value in tuple(vocab) + (None,):
+        c = cases.loc[cases[column].isna()] if value is None else cases.loc[cases[column] == value]
+        k = cohorts.loc[cohorts[column].isna()] if value is None else cohorts.loc[cohorts[column] == value]
+        if c.empty and k.empty:
+            continue
+        kg = pd.concat([c["dose_mg_kg_day"], k["dose_mg_kg_day_min"], k["dose_mg_kg_day_max"]]).dropna()
+        mg = c["dose_mg_day"].dropna()
+        routes = [r for r in schema.ROUTES if (c[f"_route__{r}"].any() if len(c) else False)
+                  or (k[f"_route__{r}"].any() if len(k) else False)]
+        texts = list(dict.fromkeys(pd.concat([c["dose_as_reported"], k["dose_as_reported"]]).dropna()))
+        rows.append((
+            value, "Not stated" if value is None else labels.get(value, value), len(c),
+            int(_has_dose_case(c).sum()) if len(c) else 0, len(k), int(_has_dose_cohort(k).sum()) if len(k) else 0,
+            float(kg.min()) if len(kg) else np.nan, float(kg.max()) if len(kg) else np.nan,
+            float(mg.min()) if len(mg) else np.nan, float(mg.max()) if len(mg) else np.nan,
+            ";".join(routes) or None, " | ".join(texts) or None,
+        ))
+    out = pd.DataFrame(rows, columns=REGIMEN_COLUMNS)
+    for col in ("mg_kg_day_low", "mg_kg_day_high", "mg_day_low", "mg_day_high"):
+        out[col] = out[col].astype("float64")
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Ranges stated in the sources' words
+# ---------------------------------------------------------------------------
+
+_NUM = r"(\d+(?:\.\d+)?)"
+_UNIT = (r"(mg/kg/d(?:ay)?|mg/kg per day|mg/kg/24 ?h|mg/kg|mg/m2(?:/d(?:ay)?)?|"
+         r"mg/d(?:ay)?\b|mg per day|mg)")
+_RANGE = re.compile(_NUM + r"\s*(?:-|–|to)\s*" + _NUM + r"\s*" + _UNIT, re.IGNORECASE)
+_UPTO = re.compile(r"up to\s+" + _NUM + r"\s*" + _UNIT, re.IGNORECASE)
+_CONTEXT = re.compile(r"anakinra|\bSC\b|\bIV\b|subcutan|intraven|infusion|dose", re.IGNORECASE)
+
+
+def _normalise_unit(unit: str) -> str:
+    u = unit.lower().replace(" per day", "/day").replace("/24 h", "/day").replace("/24h", "/day")
+    if u in ("mg/kg/d", "mg/kg/day"):
+        return "mg/kg/day"
+    if u in ("mg/d", "mg/day"):
+        return "mg/day"
+    return u
+
+
+def stated_ranges(view: FilteredView) -> pd.DataFrame:
+    """Anakinra dose ranges written in the data rows, quoted, with their source.
+
+    Searches ``dose_as_reported`` of every case and cohort in view, and the
+    curators' ``note`` of the rows whose note also speaks of the drug or the
+    dose, for a range "a-b unit" or "a to b unit" or "up to b unit" with a
+    dose unit (mg/kg/day, mg/kg, mg/m2, mg/day, mg). Nothing is inferred or
+    converted: a range is listed only where a source (through its row) states
+    it, as cited text, not advice. Ranges of other quantities (days, years,
+    counts) do not match because a dose unit must follow.
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`RANGE_COLUMNS`: ``field`` is ``"dose_as_reported"`` or
+        ``"note"``; ``fragment`` the matched text; ``low`` is NaN for an
+        "up to" statement; ``unit`` normalised (``mg/kg/day``, ``mg/day``,
+        else as written, lower case). One row per distinct (source, low, high,
+        unit): the first place it is found (``dose_as_reported`` before
+        ``note``).
+    """
+    labels = source_labels(view.sources)
+    recs = []
+    seen = set()
+
+    def scan(row_id, sid, field, text):
+        if _blank(text):
+            return
+        text = str(text)
+        for m in _RANGE.finditer(text):
+            lo, hi = float(m.group(1)), float(m.group(2))
+            if lo > hi:
+                continue
+            add(row_id, sid, field, m.group(0), lo, hi, m.group(3))
+        for m in _UPTO.finditer(text):
+            add(row_id, sid, field, m.group(0), np.nan, float(m.group(1)), m.group(2))
+
+    def add(row_id, sid, field, fragment, lo, hi, unit):
+        key = (sid, None if math.isnan(lo) else lo, hi, _normalise_unit(unit))
+        if key in seen:
+            return
+        seen.add(key)
+        recs.append((sid, labels.get(sid, sid), row_id, field, fragment, lo, hi, _normalise_unit(unit)))
+
+    for r in view.cases.itertuples(index=False):
+        sid = _first_source(r.source_ids)
+        scan(r.case_id, sid, "dose_as_reported", r.dose_as_reported)
+        if not _blank(r.note) and _CONTEXT.search(str(r.note)):
+            scan(r.case_id, sid, "note", r.note)
+    for r in view.cohorts.itertuples(index=False):
+        scan(r.cohort_id, r.source_id, "dose_as_reported", r.dose_as_reported)
+        if not _blank(r.note) and _CONTEXT.search(str(r.note)):
+            scan(r.cohort_id, r.source_id, "note", r.note)
+    out = pd.DataFrame(recs, columns=RANGE_COLUMNS)
+    out["low"] = out["low"].astype("float64")
+    out["high"] = out["high"].astype("float64")
+    return out
