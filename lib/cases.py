@@ -17,8 +17,12 @@ def case_table(view: FilteredView, query: str = "") -> pd.DataFrame:
     columns (no regular expressions, so any input is safe).
     """
     cases = view.cases
-    src = view.sources.set_index("source_id")
-    canon = cases["_source_id"]
+    src = view.sources.drop_duplicates("source_id").set_index("source_id")
+    canon = cases["_source_id"].astype(object)
+    author = canon.map(src["first_author"].to_dict(), na_action="ignore")
+    year = canon.map(src["year"].to_dict(), na_action="ignore")
+    pubmed = canon.map({k: pubmed_url(v) for k, v in src["pmid"].items()}, na_action="ignore")
+    doi = canon.map({k: doi_url(v) for k, v in src["doi"].items()}, na_action="ignore")
     table = pd.DataFrame({
         "Case": cases["case_id"].to_numpy(),
         "Condition": cases["condition"].map(schema.CONDITION_LABELS).to_numpy(),
@@ -31,10 +35,10 @@ def case_table(view: FilteredView, query: str = "") -> pd.DataFrame:
         "Dose (mg/kg/day)": cases["dose_mg_kg_day"].to_numpy(),
         "Response": cases["response"].to_numpy(),
         "Died": cases["death"].astype(object).where(cases["death"].notna(), None).to_numpy(),
-        "First author": [src["first_author"].get(s) if s in src.index else None for s in canon],
-        "Year": [src["year"].get(s) if s in src.index else None for s in canon],
-        "PubMed": [pubmed_url(src["pmid"].get(s)) if s in src.index else None for s in canon],
-        "DOI": [doi_url(src["doi"].get(s)) if s in src.index else None for s in canon],
+        "First author": author.to_numpy(dtype=object),
+        "Year": year.to_numpy(dtype=object),
+        "PubMed": pubmed.to_numpy(dtype=object),
+        "DOI": doi.to_numpy(dtype=object),
     })
     if "_origin" in cases.columns:
         table.insert(1, "Origin", cases["_origin"].to_numpy())

@@ -142,12 +142,26 @@ def dose_table(view: FilteredView) -> pd.DataFrame:
         return fn(src.at[sid, col]) if sid in src.index and not _blank(src.at[sid, col]) else None
 
     cases = view.cases.loc[_has_dose_case(view.cases)] if len(view.cases) else view.cases
-    for r, age in zip(cases.itertuples(index=False), cases["_age_band"]):
-        sid = _first_source(r.source_ids)
-        rows.append(("case", r.case_id, r.condition, r.trigger, age, r.route,
-                     r.dose_as_reported, r.dose_mg_kg_day, np.nan, np.nan, r.dose_mg_day, 1,
-                     case_outcome(r.response), sid, labels.get(sid, sid), link(sid, "pmid", pubmed_url),
-                     link(sid, "doi", doi_url)))
+    case_frame = None
+    if len(cases):
+        # column-wise (fast for large uploads); the same values the row loop below gives cohorts
+        sids = cases["source_ids"].astype(object).map(_first_source, na_action="ignore")
+        pm = {sid: link(sid, "pmid", pubmed_url) for sid in sids.dropna().unique()}
+        do = {sid: link(sid, "doi", doi_url) for sid in sids.dropna().unique()}
+        resp = cases["response"].astype(object)
+        case_frame = pd.DataFrame({
+            "kind": "case", "row_id": cases["case_id"].to_numpy(dtype=object),
+            "condition": cases["condition"].to_numpy(dtype=object), "trigger": cases["trigger"].to_numpy(dtype=object),
+            "age_band": cases["_age_band"].to_numpy(dtype=object), "route": cases["route"].to_numpy(dtype=object),
+            "dose_as_reported": cases["dose_as_reported"].to_numpy(dtype=object),
+            "dose_mg_kg_day": cases["dose_mg_kg_day"].to_numpy(dtype=float), "dose_mg_kg_day_min": np.nan,
+            "dose_mg_kg_day_max": np.nan, "dose_mg_day": cases["dose_mg_day"].to_numpy(dtype=float), "n": 1,
+            "outcome": resp.map(case_outcome, na_action=None).to_numpy(dtype=object),
+            "source_id": sids.to_numpy(dtype=object),
+            "citation": sids.map(lambda x: labels.get(x, x), na_action="ignore").to_numpy(dtype=object),
+            "pubmed_url": sids.map(pm.get, na_action="ignore").to_numpy(dtype=object),
+            "doi_url": sids.map(do.get, na_action="ignore").to_numpy(dtype=object),
+        }, columns=TABLE_COLUMNS)
     cohorts = view.cohorts.loc[_has_dose_cohort(view.cohorts)] if len(view.cohorts) else view.cohorts
     for r, age in zip(cohorts.itertuples(index=False), cohorts["_age_band"]):
         sid = r.source_id
@@ -156,6 +170,8 @@ def dose_table(view: FilteredView) -> pd.DataFrame:
                      cohort_outcome(r.responders, r.n), sid, labels.get(sid, sid), link(sid, "pmid", pubmed_url),
                      link(sid, "doi", doi_url)))
     out = pd.DataFrame(rows, columns=TABLE_COLUMNS)
+    if case_frame is not None:
+        out = pd.concat([case_frame, out], ignore_index=True) if len(out) else case_frame
     for col in ("dose_mg_kg_day", "dose_mg_kg_day_min", "dose_mg_kg_day_max", "dose_mg_day"):
         out[col] = pd.to_numeric(out[col], errors="coerce").astype("float64")
     out["n"] = pd.array(out["n"].tolist(), dtype="Int64")
@@ -191,14 +207,24 @@ def dose_points(view: FilteredView, unit: str = "mg_kg_day") -> pd.DataFrame:
     labels = source_labels(view.sources)
     recs = []
     col = "dose_mg_kg_day" if unit == "mg_kg_day" else "dose_mg_day"
-    for r in view.cases.itertuples(index=False):
-        v = getattr(r, col)
-        if _blank(v):
-            continue
-        sid = _first_source(r.source_ids)
-        for route in _routes(r.route):
-            recs.append(("case", r.case_id, r.condition, route, float(v), float(v), float(v), 1,
-                         case_outcome(r.response), labels.get(sid, sid), r.dose_as_reported, sid))
+    c = view.cases.loc[view.cases[col].notna()] if len(view.cases) else view.cases
+    if len(c):
+        sids = c["source_ids"].astype(object).map(_first_source, na_action="ignore")
+        dose = c[col].to_numpy(dtype=float)
+        resp = c["response"].astype(object)
+        base = pd.DataFrame({
+            "kind": "case", "row_id": c["case_id"].to_numpy(dtype=object),
+            "condition": c["condition"].to_numpy(dtype=object),
+            "route": c["route"].astype(object).map(lambda v: ";".join(_routes(v)), na_action=None).to_numpy(dtype=object),
+            "dose": dose, "dose_low": dose, "dose_high": dose, "n": 1,
+            "outcome": resp.map(case_outcome, na_action=None).to_numpy(dtype=object),
+            "citation": sids.map(lambda x: labels.get(x, x), na_action="ignore").to_numpy(dtype=object),
+            "dose_as_reported": c["dose_as_reported"].to_numpy(dtype=object),
+            "source_id": sids.to_numpy(dtype=object),
+        })
+        base["route"] = base["route"].str.split(";")
+        base = base.explode("route", ignore_index=True)
+        recs.extend(base.itertuples(index=False, name=None))
     if unit == "mg_kg_day" and len(view.cohorts):
         k = without_covered_subgroups(view.cohorts)
         lo = k["dose_mg_kg_day_min"].fillna(k["dose_mg_kg_day_max"])
@@ -377,7 +403,8 @@ def stated_ranges(view: FilteredView) -> pd.DataFrame:
         seen.add(key)
         recs.append((sid, labels.get(sid, sid), row_id, field, fragment, lo, hi, _normalise_unit(unit)))
 
-    for r in view.cases.itertuples(index=False):
+    text_cases = view.cases.loc[view.cases["dose_as_reported"].notna() | view.cases["note"].notna()]
+    for r in text_cases.itertuples(index=False):
         sid = _first_source(r.source_ids)
         scan(r.case_id, sid, "dose_as_reported", r.dose_as_reported)
         if not _blank(r.note) and _CONTEXT.search(str(r.note)):
@@ -390,3 +417,21 @@ def stated_ranges(view: FilteredView) -> pd.DataFrame:
     out["low"] = out["low"].astype("float64")
     out["high"] = out["high"].astype("float64")
     return out
+
+
+def thin_points(points: pd.DataFrame, max_points: int = 3000, seed: int = 0) -> pd.DataFrame:
+    """At most ``max_points`` plot points: every cohort, and a random sample of patients.
+
+    A browser cannot draw hundreds of thousands of markers usefully; above the
+    cap, patient points are sampled (``numpy.random.default_rng(seed)``,
+    deterministic) and every cohort point is kept. The page says when it
+    thinned the points, and the chart's CSV download holds all of them.
+    """
+    if len(points) <= max_points:
+        return points
+    cohort = points.loc[points["kind"] == "cohort"]
+    case = points.loc[points["kind"] != "cohort"]
+    keep = max(max_points - len(cohort), 0)
+    rng = np.random.default_rng(seed)
+    idx = np.sort(rng.choice(len(case), size=min(keep, len(case)), replace=False))
+    return pd.concat([case.iloc[idx], cohort]).reset_index(drop=True)

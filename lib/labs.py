@@ -515,3 +515,18 @@ def cohort_counts(summary: pd.DataFrame, cohorts: pd.DataFrame) -> tuple[int, in
     in_view = set(cohorts["cohort_id"].dropna())
     shown = set(summary["cohort_id"].dropna()) & in_view
     return len(shown), len(in_view) - len(shown)
+
+
+def thin_pairs(pairs: pd.DataFrame, max_patients: int = 1000, seed: int = 0) -> pd.DataFrame:
+    """At most ``max_patients`` patients for drawing points and lines (all of them below the cap).
+
+    The box plots and every test use all patients; only the individual points
+    and the lines joining them are sampled, deterministically
+    (``numpy.random.default_rng(seed)``), so that a large upload stays readable
+    and quick to draw.
+    """
+    if len(pairs) <= max_patients:
+        return pairs
+    rng = np.random.default_rng(seed)
+    idx = np.sort(rng.choice(len(pairs), size=max_patients, replace=False))
+    return pairs.iloc[idx].reset_index(drop=True)

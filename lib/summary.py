@@ -206,7 +206,7 @@ def _label_key(label: str):
 
 def _case_sources(cases: pd.DataFrame) -> list[str]:
     out: list[str] = []
-    for ids in cases["source_ids"].dropna():
+    for ids in cases["source_ids"].dropna().unique():
         out.extend(str(ids).split(";"))
     return list(dict.fromkeys(out))
 
@@ -528,35 +528,44 @@ def _dosing(view: FilteredView, labels, detail: str) -> list[Sentence]:
 
 
 def lab_pairs(labs: pd.DataFrame, cases: pd.DataFrame) -> pd.DataFrame:
-    """Patient-level before/after pairs per analyte.
+    """Patient-level before/after pairs per analyte, chosen by the Labs page's rule.
 
-    For each case and analyte with both timepoints: the *before* value is the
-    one closest to the first dose (largest ``day``; the last listed when days
-    are missing) and the *after* value the earliest one (smallest ``day``;
-    the first listed when days are missing). Standardised values
-    (``value_std``) only.
+    Uses :func:`lib.labs.lab_pairs` (one before and one after value per patient,
+    see its pairing rule) for every analyte with patient values, so that the
+    summary and the Labs page always report the same pairs; keeps patients
+    with both sides. Standardised values only.
 
     Returns
     -------
     DataFrame
         Columns ``entity_id, source_id, analyte, before, after, unit``.
     """
+    from lib import labs as labs_lib
+
     cols = ["entity_id", "source_id", "analyte", "before", "after", "unit"]
-    lab = labs.loc[(labs["entity_type"] == "case") & (labs["statistic"] == "value") & labs["value_std"].notna()]
+    lab = labs.loc[(labs["entity_type"] == "case") & (labs["statistic"] == "value")]
     if lab.empty:
         return pd.DataFrame(columns=cols)
-    src = dict(zip(cases["case_id"], cases["_source_id"]))
-    rows = []
-    for (eid, analyte), g in lab.groupby(["entity_id", "analyte"], sort=True):
-        b = g.loc[g["timepoint"] == "before"]
-        a = g.loc[g["timepoint"] == "after"]
-        if b.empty or a.empty:
+    src = pd.Series(cases["_source_id"].to_numpy(dtype=object), index=cases["case_id"].to_numpy(dtype=object))
+    src = src[~src.index.duplicated()]
+    frames = []
+    present = set(lab["analyte"].dropna().unique())
+    for analyte in [a for a in schema.ANALYTES if a in present]:
+        pairs = labs_lib.lab_pairs(lab, analyte)
+        pairs = pairs.loc[pairs["before"].notna() & pairs["after"].notna()]
+        if pairs.empty:
             continue
-        b = b.assign(_d=b["day"].fillna(-np.inf), _o=range(len(b))).sort_values(["_d", "_o"])
-        a = a.assign(_d=a["day"].fillna(np.inf), _o=range(len(a))).sort_values(["_d", "_o"])
-        rows.append((eid, src.get(eid), analyte, float(b["value_std"].iloc[-1]), float(a["value_std"].iloc[0]),
-                     schema.ANALYTE_UNITS.get(analyte, "")))
-    return pd.DataFrame(rows, columns=cols)
+        frames.append(pd.DataFrame({
+            "entity_id": pairs["entity_id"].to_numpy(dtype=object),
+            "source_id": src.reindex(pairs["entity_id"].to_numpy(dtype=object)).to_numpy(dtype=object),
+            "analyte": analyte,
+            "before": pairs["before"].to_numpy(dtype=float),
+            "after": pairs["after"].to_numpy(dtype=float),
+            "unit": schema.ANALYTE_UNITS[analyte],
+        }))
+    if not frames:
+        return pd.DataFrame(columns=cols)
+    return pd.concat(frames, ignore_index=True)[cols]
 
 
 def _labs(view: FilteredView, labels, detail: str) -> list[Sentence]:
@@ -643,6 +652,7 @@ def _adverse(view: FilteredView, labels, detail: str) -> list[Sentence]:
                               f"{_plural(len(ae), 'patient')}.", tuple(_case_sources(ae)), section=sec))
     noted = []
     for kind, df, idcol in (("case", cases, "case_id"), ("cohort", cohorts, "cohort_id")):
+        df = df.loc[df["note"].notna()]  # only rows with a curator's note can add fragments
         for r in df.itertuples(index=False):
             if kind == "case" and not _blank(r.adverse_events):
                 continue

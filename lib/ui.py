@@ -340,8 +340,8 @@ def chart(fig, key: str, data: pd.DataFrame | None = None, filename: str = "char
     if data is not None:
         from lib.export import safe_csv
 
-        st.download_button("Data behind this chart (CSV)", safe_csv(data), file_name=f"{filename}.csv",
-                           mime="text/csv", key=f"{key}_csv")
+        st.download_button("Data behind this chart (CSV)", lambda: safe_csv(data), file_name=f"{filename}.csv",
+                           mime="text/csv", key=f"{key}_csv", on_click="ignore")
 
 
 def image_format_picker() -> None:
@@ -353,4 +353,6 @@ def image_format_picker() -> None:
 def dataframe_download(df: pd.DataFrame, label: str, file_name: str, key: str) -> None:
     from lib.export import safe_csv  # local import keeps ui light
 
-    st.download_button(label, safe_csv(df), file_name=file_name, mime="text/csv", key=key)
+    # the bytes are made only when the user clicks (a large table costs nothing on a rerun)
+    st.download_button(label, lambda: safe_csv(df), file_name=file_name, mime="text/csv", key=key,
+                       on_click="ignore")

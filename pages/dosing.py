@@ -40,6 +40,8 @@ def _span(lo: float, hi: float) -> str:
     return f"{lo:g}" if lo == hi else f"{lo:g}–{hi:g}"
 
 
+TABLE_LIMIT = 2000  # rows shown on screen; downloads hold every row
+
 view = ui.current_view()
 st.title("Dosing")
 st.caption("Doses as the publications report them. This page collects what was given; it is not dosing advice.")
@@ -98,12 +100,16 @@ if not ui.empty_message(view):
                 + ("Try the other unit, or " if unit == "mg_kg_day" else "Try mg/kg/day, or ")
                 + "see the table below for doses stated only in words.")
     else:
-        hover = points.assign(
-            citation=points["citation"].map(lambda t: html.escape(str(t))),
-            dose_as_reported=points["dose_as_reported"].fillna("not stated").map(lambda t: html.escape(str(t))),
-            low_high=[f"{a:g}–{b:g}" if a != b else f"{a:g}" for a, b in zip(points["dose_low"], points["dose_high"])],
-            n=points["n"].astype("string").fillna("not stated"),
+        drawn = dosing.thin_points(points)
+        hover = drawn.assign(
+            citation=drawn["citation"].map(lambda t: html.escape(str(t))),
+            dose_as_reported=drawn["dose_as_reported"].fillna("not stated").map(lambda t: html.escape(str(t))),
+            low_high=[f"{a:g}–{b:g}" if a != b else f"{a:g}" for a, b in zip(drawn["dose_low"], drawn["dose_high"])],
+            n=drawn["n"].astype("string").fillna("not stated"),
         )
+        if len(drawn) < len(points):
+            st.caption(f"Showing a random {len(drawn):,} of {len(points):,} points (every cohort is shown); "
+                       "the chart's CSV download holds all of them.")
         fig = px.scatter(
             hover, x="x", y="dose", color="outcome", symbol="kind", facet_col="condition_label",
             error_y="error_plus", error_y_minus="error_minus",
@@ -162,10 +168,13 @@ if not ui.empty_message(view):
     if table.empty:
         st.info("No patient or cohort in view states a dose, in numbers or in words.")
     else:
-        out = table.assign(
+        if len(table) > TABLE_LIMIT:
+            st.caption(f"Showing the first {TABLE_LIMIT:,} of {len(table):,} rows; the CSV download holds all.")
+        shown = table.head(TABLE_LIMIT)
+        out = shown.assign(
             mg_kg=[_span(v, v) if v == v else _span(a, b) for v, a, b in
-                   zip(table["dose_mg_kg_day"], table["dose_mg_kg_day_min"], table["dose_mg_kg_day_max"])],
-            route=[_routes(r) for r in table["route"]],
+                   zip(shown["dose_mg_kg_day"], shown["dose_mg_kg_day_min"], shown["dose_mg_kg_day_max"])],
+            route=[_routes(r) for r in shown["route"]],
         )
         st.dataframe(
             out[["kind", "row_id", "condition", "trigger", "route", "dose_as_reported", "mg_kg", "dose_mg_day", "n",

@@ -88,15 +88,17 @@ if not ui.empty_message(view):
                    "Cohort summaries, where reported, are shown below.")
             )
         else:
-            long = labs.pairs_long(pairs)
+            long_all = labs.pairs_long(pairs)
+            drawn = labs.thin_pairs(pairs)
+            long = labs.pairs_long(drawn)
             fig = go.Figure()
             for tp in schema.TIMEPOINTS:
-                side = long.loc[long["timepoint"] == tp]
+                side = long_all.loc[long_all["timepoint"] == tp]
                 fig.add_trace(go.Box(
-                    x=[TIMEPOINT_LABELS[tp]] * len(side), y=side["value"], name=TIMEPOINT_LABELS[tp],
+                    y=side["value"].to_numpy(dtype=float), name=TIMEPOINT_LABELS[tp],
                     boxpoints=False, fillcolor="rgba(99,110,250,0.15)", line=dict(color="rgb(99,110,250)"),
                     hoverinfo="skip", showlegend=False))
-            both = pairs.loc[pairs["before"].notna() & pairs["after"].notna()]
+            both = drawn.loc[drawn["before"].notna() & drawn["after"].notna()]
             xs, ys = [], []
             for row in both.itertuples(index=False):
                 xs += [TIMEPOINT_LABELS["before"], TIMEPOINT_LABELS["after"], None]
@@ -124,6 +126,8 @@ if not ui.empty_message(view):
                 + (f" {coverage.n_rows_unstandardised} value(s) left out: unit could not be converted to {unit}."
                    if coverage.n_rows_unstandardised else "")
                 + log_note
+                + (f" Points and lines: a random {len(drawn):,} of {len(pairs):,} patients (boxes and tests use all)."
+                   if len(drawn) < len(pairs) else "")
             )
 
             st.markdown("**Change after anakinra**")

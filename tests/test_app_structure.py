@@ -69,3 +69,15 @@ def test_readme_has_two_setup_commands_and_documents_every_url_key():
         assert f"`{key}`" in readme, f"URL key {key} is not documented in README"
     ci = (ROOT / ".ci" / "run").read_text()
     assert "bash scripts/test.sh" in ci
+
+
+def test_every_page_view_option_is_documented_in_readme():
+    readme = (ROOT / "README.md").read_text()
+    keys = set()
+    for path in _sources("pages"):
+        keys |= set(re.findall(r'view_option\(\s*"([a-z_]+)"', path.read_text()))
+    text = (ROOT / "pages" / "labs.py").read_text()
+    keys |= set(re.findall(r'"(labs_[a-z]+)"', text)) & {"labs_analyte", "labs_scale"}
+    assert keys, "no view options found"
+    for key in sorted(keys):
+        assert f"`_{key}`" in readme, f"view option _{key} is not documented in README"

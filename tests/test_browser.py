@@ -101,3 +101,33 @@ def test_tampered_link_warns_and_keeps_working(server, browser):
     n_cases = len(read_rows(ROOT / "data" / "cases.csv"))
     assert f"{n_cases} individually described patients" in _headline(page)
     ctx.close()
+
+
+PAGE_TITLES = ["Overview", "Evidence summary", "Dosing", "Labs before and after", "Outcomes", "Pooled evidence",
+               "Genetics (DIRA)", "Cases", "Upload your data", "Data and methods", "Background"]
+
+
+def test_every_page_in_the_browser_keeps_the_filters(server, browser):
+    ctx = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = ctx.new_page()
+    page.goto(server + "/?condition=mas&route=iv")
+    wait_idle(page)
+    for title in PAGE_TITLES:
+        page.locator("[data-testid='stSidebarNav'] a").filter(has_text=title).first.click()
+        wait_idle(page)
+        page.wait_for_function("() => window.location.search.includes('condition=mas')", timeout=30000)
+        q = _query(page.url)
+        assert q["condition"] == ["mas"] and q["route"] == ["iv"], (title, page.url)
+        assert page.locator("[data-testid='stException']").count() == 0, title
+        assert page.locator("h1").count() >= 1, title
+    ctx.close()
+
+
+def test_a_view_option_lives_in_the_link(server, browser):
+    ctx = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = ctx.new_page()
+    page.goto(server + "/pooled?_pooled_outcome=mortality")
+    wait_idle(page)
+    assert _query(page.url).get("_pooled_outcome") == ["mortality"]
+    assert page.locator("[data-testid='stException']").count() == 0
+    ctx.close()
