@@ -163,11 +163,19 @@ def one_size(n: int | None) -> dict:
         from lib.data import load_dataset
 
         dataset_for_lib = load_dataset()
-    pages = [measure_page(p, dataset) for p in PAGES]
+    import gc
+
+    pages = []
+    for p in PAGES:  # one session at a time: each page's session is released before the next
+        pages.append(measure_page(p, dataset))
+        gc.collect()
+    data_mb = 0.0
+    if dataset is not None:
+        data_mb = sum(float(getattr(dataset, t).memory_usage(deep=True).sum()) for t in ("cases", "labs", "cohorts")) / 2**20
     lib = measure_lib(dataset if dataset is not None else dataset_for_lib)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"n": n, "label": "shipped" if n is None else f"synthetic {n}", "generate_s": gen_s,
-            "pages": pages, "lib": lib, "peak_rss_mb": peak_mb}
+            "pages": pages, "lib": lib, "peak_rss_mb": peak_mb, "dataset_mb": data_mb}
 
 
 def browser_first_chart() -> dict:

@@ -325,8 +325,9 @@ def apply_filters(dataset: Dataset, state: FilterState) -> FilteredView:
     """
     cmask = case_mask(dataset.cases, state)
     kmask = cohort_mask(dataset.cohorts, state)
-    cases = dataset.cases.loc[cmask]
-    cohorts = dataset.cohorts.loc[kmask]
+    # no copy when nothing is filtered out (frames are never mutated downstream)
+    cases = dataset.cases if cmask.all() else dataset.cases.loc[cmask]
+    cohorts = dataset.cohorts if kmask.all() else dataset.cohorts.loc[kmask]
     labs = dataset.labs
     if "_case_pos" in labs.columns and "_cohort_pos" in labs.columns:
         cpos = labs["_case_pos"].to_numpy()
@@ -346,7 +347,7 @@ def apply_filters(dataset: Dataset, state: FilterState) -> FilteredView:
                     | ((etype == "cohort") & (cohort_ids.get_indexer(ent) >= 0)))
         else:
             keep = np.zeros(0, dtype=bool)
-    labs = labs.loc[keep]
+    labs = labs if keep.all() else labs.loc[keep]
     source_ids = set(cohorts["source_id"].dropna().unique())
     for ids in cases["source_ids"].dropna().unique():
         source_ids.update(ids.split(";"))

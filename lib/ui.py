@@ -58,8 +58,17 @@ def _load_shipped() -> Dataset:
 
 
 def shipped_dataset() -> Dataset:
-    """The shipped dataset, loaded and validated once per server process."""
-    return _load_shipped()
+    """The shipped dataset, loaded and validated once per server process.
+
+    ``st.cache_data`` hands each caller its own copy; within one run the copy
+    is reused (kept for the run in session state), so a run unpickles it once.
+    """
+    run_cache = st.session_state.get("_run_cache")
+    if run_cache is None:
+        return _load_shipped()
+    if "shipped" not in run_cache:
+        run_cache["shipped"] = _load_shipped()
+    return run_cache["shipped"]
 
 
 def active_dataset() -> Dataset:
@@ -164,7 +173,9 @@ def sync_url(state: FilterState) -> None:
 
 
 def begin_run() -> None:
+    """Reset what lives for one run only (view parameters written to the URL, the dataset copy)."""
     st.session_state["_run_view_params"] = {}
+    st.session_state["_run_cache"] = {}
 
 
 def view_option(key: str, label: str, options: Sequence[str], default: str,

@@ -1,6 +1,6 @@
 """Overview: what the filtered evidence holds, and the headline outcomes."""
 
-import plotly.express as px
+import plotly.graph_objects as go
 import streamlit as st
 
 from lib import summaries, ui
@@ -44,12 +44,14 @@ if not ui.empty_message(view):
             if table.empty:
                 st.info("Nothing to count.")
                 continue
-            fig = px.bar(table, x="label", y=["patients", "cohorts"], barmode="group",
-                         labels={"label": title, "value": "Count (patients or cohorts)", "variable": ""})
-            fig.update_layout(height=320, margin=dict(t=30, b=10), legend_title_text="")
+            fig = go.Figure([
+                go.Bar(x=table["label"].tolist(), y=table["patients"].tolist(), name="Patients (individually described)"),
+                go.Bar(x=table["label"].tolist(), y=table["cohorts"].tolist(), name="Cohorts"),
+            ])
+            fig.update_layout(barmode="group", height=320, margin=dict(t=30, b=10), legend_title_text="")
             fig.update_yaxes(title_text="Count (patients or cohorts)")
             fig.update_xaxes(title_text=title)
-            st.plotly_chart(fig, width="stretch", key=f"counts_{column}")
+            ui.chart(fig, key=f"counts_{column}", data=table.drop(columns=["value"]), filename=f"anakinra_counts_by_{column.strip('_')}")
             st.dataframe(table.drop(columns=["value"]).rename(columns={
                 "label": title, "patients": "Patients", "cohorts": "Cohorts",
                 "cohort_patients": "Patients in cohorts"}), hide_index=True, width="stretch")
