@@ -19,7 +19,7 @@ REFERENCES = [
     ("Ravelli 2016", "Ravelli A, et al. 2016 classification criteria for macrophage activation syndrome "
      "complicating systemic juvenile idiopathic arthritis: a European League Against Rheumatism/American "
      "College of Rheumatology/Paediatric Rheumatology International Trials Organisation collaborative "
-     "initiative. Ann Rheum Dis. 2016;75:481-489.", "10.1136/annrheumdis-2015-208337"),
+     "initiative. Ann Rheum Dis. 2016;75:481-489.", "10.1136/annrheumdis-2015-208982"),
     ("Mehta 2020", "Mehta P, et al. Silencing the cytokine storm: the use of intravenous anakinra in "
      "haemophagocytic lymphohistiocytosis or macrophage activation syndrome. Lancet Rheumatol. "
      "2020;2:e358-e367.", "10.1016/S2665-9913(20)30096-5"),

@@ -14,7 +14,7 @@ PAGE = "pages/background.py"
 DOIS = {
     "Henter 2007": "10.1002/pbc.21039",
     "Fardet 2014": "10.1002/art.38690",
-    "Ravelli 2016": "10.1136/annrheumdis-2015-208337",
+    "Ravelli 2016": "10.1136/annrheumdis-2015-208982",  # checked on the PubMed record (PMID 26865703)
     "Aksentijevich 2009": "10.1056/NEJMoa0807865",
     "Dinarello 2009": "10.1146/annurev.immunol.021908.132612",
 }
