@@ -139,7 +139,6 @@ def _page_lib_calls(view) -> dict:
         pass
     try:
         from lib.stats import kaplan_meier
-        import numpy as np
         c = view.cases
         ok = c["followup_days"].notna() & c["death"].notna()
         if ok.sum() >= 2:  # the shipped data has no patient with both (reported as n/a)

@@ -41,12 +41,17 @@ class ValidationIssue:
     message: str
 
     def __str__(self) -> str:
-        where = self.file
-        if self.row is not None:
-            where += f", row {self.row}"
-        if self.column:
-            where += f", column '{self.column}'"
-        return f"{where}: {self.message}"
+        return f"{location_text(self.file, self.row, self.column)}: {self.message}"
+
+
+def location_text(file: str, row: int | None, column: str | None) -> str:
+    """Where a problem is, as a spreadsheet user reads it: ``file, row 3, column 'age_years'``."""
+    where = file
+    if row is not None:
+        where += f", row {row}"
+    if column:
+        where += f", column '{column}'"
+    return where
 
 
 class DataValidationError(ValueError):
@@ -87,8 +92,11 @@ class Dataset:
 # Cell parsing
 # ---------------------------------------------------------------------------
 
-def _blank(v) -> bool:
-    return v is None or (isinstance(v, float) and math.isnan(v)) or (isinstance(v, str) and v.strip() == "")
+def is_blank(v) -> bool:
+    """True for a missing cell: None, NaN, pd.NA or text that is only white space."""
+    return (v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v))
+            or (isinstance(v, str) and v.strip() == ""))
+
 
 
 def _parse_cell(col: Column, raw: str):
@@ -193,7 +201,7 @@ def validate_table(raw: pd.DataFrame, table: Table, filename: str | None = None
         if col.name in raw.columns:
             series = raw[col.name].tolist()
             for i, cell in enumerate(series):
-                if _blank(cell):
+                if is_blank(cell):
                     if col.required:
                         issues.append(ValidationIssue(fname, i + 2, col.name, "value is required"))
                     continue
@@ -222,13 +230,13 @@ def _apply_dtypes(df: pd.DataFrame, table: Table) -> pd.DataFrame:
     for col in table.columns:
         s = df[col.name]
         if col.type == "int":
-            df[col.name] = pd.array([None if _blank(v) else int(v) for v in s], dtype="Int64")
+            df[col.name] = pd.array([None if is_blank(v) else int(v) for v in s], dtype="Int64")
         elif col.type == "float":
             df[col.name] = pd.to_numeric(s, errors="coerce").astype("float64")
         elif col.type == "bool":
             df[col.name] = pd.array([None if v is None else bool(v) for v in s], dtype="boolean")
         else:
-            df[col.name] = pd.Series([None if _blank(v) else str(v) for v in s], dtype=object, index=df.index)
+            df[col.name] = pd.Series([None if is_blank(v) else str(v) for v in s], dtype=object, index=df.index)
     return df
 
 

@@ -19,9 +19,11 @@ import numpy as np
 import pandas as pd
 
 from lib import schema
+from lib.data import is_blank
 from lib.filters import FilteredView
 from lib.links import doi_url, pubmed_url
-from lib.summary import source_labels, without_covered_subgroups
+from lib.citations import source_labels
+from lib.summaries import without_covered_subgroups
 
 UNITS = ("mg_kg_day", "mg_day")
 UNIT_LABELS = {"mg_kg_day": "mg/kg/day", "mg_day": "mg/day"}
@@ -57,22 +59,18 @@ REGIMEN_COLUMNS = [
 RANGE_COLUMNS = ["source_id", "citation", "row_id", "field", "fragment", "low", "high", "unit"]
 
 
-def _blank(v) -> bool:
-    return v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)) or (isinstance(v, str) and not v.strip())
-
-
 def _first_source(ids) -> str | None:
-    return None if _blank(ids) else str(ids).split(";")[0]
+    return None if is_blank(ids) else str(ids).split(";")[0]
 
 
 def case_outcome(response) -> str:
     """Outcome category of a case for the plot's colour (its mapped response)."""
-    return CASE_OUTCOME_LABELS.get(None if _blank(response) else response, CASE_OUTCOME_LABELS[None])
+    return CASE_OUTCOME_LABELS.get(None if is_blank(response) else response, CASE_OUTCOME_LABELS[None])
 
 
 def cohort_outcome(responders, n) -> str:
     """Outcome category of a cohort: all, some or an unstated number responded."""
-    if _blank(responders) or _blank(n):
+    if is_blank(responders) or is_blank(n):
         return COHORT_OUTCOME_LABELS[None]
     return COHORT_OUTCOME_LABELS["all" if int(responders) >= int(n) else "some"]
 
@@ -139,7 +137,7 @@ def dose_table(view: FilteredView) -> pd.DataFrame:
     rows = []
 
     def link(sid, col, fn):
-        return fn(src.at[sid, col]) if sid in src.index and not _blank(src.at[sid, col]) else None
+        return fn(src.at[sid, col]) if sid in src.index and not is_blank(src.at[sid, col]) else None
 
     cases = view.cases.loc[_has_dose_case(view.cases)] if len(view.cases) else view.cases
     case_frame = None
@@ -166,7 +164,7 @@ def dose_table(view: FilteredView) -> pd.DataFrame:
     for r, age in zip(cohorts.itertuples(index=False), cohorts["_age_band"]):
         sid = r.source_id
         rows.append(("cohort", r.cohort_id, r.condition, r.trigger, age, r.route, r.dose_as_reported, np.nan,
-                     r.dose_mg_kg_day_min, r.dose_mg_kg_day_max, np.nan, int(r.n) if not _blank(r.n) else None,
+                     r.dose_mg_kg_day_min, r.dose_mg_kg_day_max, np.nan, int(r.n) if not is_blank(r.n) else None,
                      cohort_outcome(r.responders, r.n), sid, labels.get(sid, sid), link(sid, "pmid", pubmed_url),
                      link(sid, "doi", doi_url)))
     out = pd.DataFrame(rows, columns=TABLE_COLUMNS)
@@ -230,11 +228,11 @@ def dose_points(view: FilteredView, unit: str = "mg_kg_day") -> pd.DataFrame:
         lo = k["dose_mg_kg_day_min"].fillna(k["dose_mg_kg_day_max"])
         hi = k["dose_mg_kg_day_max"].fillna(k["dose_mg_kg_day_min"])
         for r, a, b in zip(k.itertuples(index=False), lo, hi):
-            if _blank(a):
+            if is_blank(a):
                 continue
             for route in _routes(r.route):
                 recs.append(("cohort", r.cohort_id, r.condition, route, (a + b) / 2, float(a), float(b),
-                             int(r.n) if not _blank(r.n) else None, cohort_outcome(r.responders, r.n),
+                             int(r.n) if not is_blank(r.n) else None, cohort_outcome(r.responders, r.n),
                              labels.get(r.source_id, r.source_id), r.dose_as_reported, r.source_id))
     df = pd.DataFrame(recs, columns=["kind", "row_id", "condition", "route", "dose", "dose_low", "dose_high", "n",
                                      "outcome", "citation", "dose_as_reported", "source_id"])
@@ -252,7 +250,7 @@ def dose_points(view: FilteredView, unit: str = "mg_kg_day") -> pd.DataFrame:
 
 
 def _routes(value) -> list[str]:
-    return ["not_stated"] if _blank(value) else str(value).split(";")
+    return ["not_stated"] if is_blank(value) else str(value).split(";")
 
 
 def _offsets(df: pd.DataFrame, step: float = 0.12) -> np.ndarray:
@@ -382,7 +380,7 @@ def stated_ranges(view: FilteredView) -> pd.DataFrame:
     seen = set()
 
     def scan(row_id, sid, field, text):
-        if _blank(text):
+        if is_blank(text):
             return
         text = str(text)
         for m in _RANGE.finditer(text):
@@ -404,11 +402,11 @@ def stated_ranges(view: FilteredView) -> pd.DataFrame:
     for r in text_cases.itertuples(index=False):
         sid = _first_source(r.source_ids)
         scan(r.case_id, sid, "dose_as_reported", r.dose_as_reported)
-        if not _blank(r.note) and _CONTEXT.search(str(r.note)):
+        if not is_blank(r.note) and _CONTEXT.search(str(r.note)):
             scan(r.case_id, sid, "note", r.note)
     for r in view.cohorts.itertuples(index=False):
         scan(r.cohort_id, r.source_id, "dose_as_reported", r.dose_as_reported)
-        if not _blank(r.note) and _CONTEXT.search(str(r.note)):
+        if not is_blank(r.note) and _CONTEXT.search(str(r.note)):
             scan(r.cohort_id, r.source_id, "note", r.note)
     out = pd.DataFrame(recs, columns=RANGE_COLUMNS)
     out["low"] = out["low"].astype("float64")

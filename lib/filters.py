@@ -168,7 +168,7 @@ def from_query_params(params: Mapping[str, Iterable[str] | str]) -> tuple[Filter
             if v in allowed:
                 kept.append(v)
             else:
-                warnings.append(f"Ignored {key}={_show(value)}: not one of {', '.join(allowed)}.")
+                warnings.append(f"Ignored {key}={quote_value(value)}: not one of {', '.join(allowed)}.")
         kwargs[name] = tuple(kept)
     for name, (key, (lo, hi), integer) in NUMBER_KEYS.items():
         raw = _as_list(params.get(key))
@@ -184,13 +184,13 @@ def from_query_params(params: Mapping[str, Iterable[str] | str]) -> tuple[Filter
             if not math.isfinite(number):
                 raise ValueError
         except ValueError:
-            warnings.append(f"Ignored {key}={_show(value)}: not a number.")
+            warnings.append(f"Ignored {key}={quote_value(value)}: not a number.")
             continue
         if integer and number != int(number):
-            warnings.append(f"Ignored {key}={_show(value)}: not a whole number.")
+            warnings.append(f"Ignored {key}={quote_value(value)}: not a whole number.")
             continue
         if not lo <= number <= hi:
-            warnings.append(f"Ignored {key}={_show(value)}: outside {lo:g}-{hi:g}.")
+            warnings.append(f"Ignored {key}={quote_value(value)}: outside {lo:g}-{hi:g}.")
             continue
         kwargs[name] = int(number) if integer else number
     for a, b, label in (("dose_min", "dose_max", "dose"), ("year_min", "year_max", "year")):
@@ -200,7 +200,7 @@ def from_query_params(params: Mapping[str, Iterable[str] | str]) -> tuple[Filter
             kwargs.pop(b)
     for key in params:
         if key not in FILTER_KEYS and not str(key).startswith("_"):
-            warnings.append(f"Ignored unknown link parameter {_show(str(key))}.")
+            warnings.append(f"Ignored unknown link parameter {quote_value(str(key))}.")
     return FilterState(**kwargs), warnings
 
 
@@ -212,7 +212,7 @@ def _as_list(value) -> list[str]:
     return [str(v) for v in value]
 
 
-def _show(value: str) -> str:
+def quote_value(value: str) -> str:
     """A value quoted for a message: shortened, no control characters."""
     clean = "".join(ch if ch.isprintable() else "?" for ch in str(value))
     if len(clean) > 30:

@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from lib import schema
+from lib.citations import cohort_labels
 from lib.stats import PairedChangeResult, TwoSampleResult, paired_change, two_sample
 from lib.units import to_standard
 
@@ -356,27 +357,11 @@ def lab_coverage(labs: pd.DataFrame, cases: pd.DataFrame, analyte: str) -> LabCo
 # Cohorts
 # ---------------------------------------------------------------------------
 
-def _text(v) -> str:
-    """A text cell as a stripped string ("" when missing)."""
-    return "" if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA else str(v).strip()
-
-
 def _cohort_info(cohorts: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
-    src = sources.set_index("source_id")
-    labels = []
-    for sid, sub in zip(cohorts["source_id"], cohorts["subgroup"]):
-        author = _text(src["first_author"].get(sid)) if sid in src.index else ""
-        year = src["year"].get(sid) if sid in src.index else None
-        if author and year is not None and not pd.isna(year):
-            label = f"{author} {int(year)}"
-        else:
-            label = author or str(sid)
-        if _text(sub):
-            label += f" ({_text(sub)})"
-        labels.append(label)
+    labels = cohort_labels(cohorts, sources)
     return pd.DataFrame({
         "source_id": cohorts["source_id"].to_numpy(dtype=object),
-        "label": pd.Series(labels, dtype=object).to_numpy(),
+        "label": labels.to_numpy(dtype=object),
         "condition": cohorts["condition"].to_numpy(dtype=object),
         "n": cohorts["n"].to_numpy(dtype=float, na_value=np.nan),
     }, index=pd.Index(cohorts["cohort_id"].to_numpy(dtype=object), name="cohort_id"))

@@ -36,6 +36,8 @@ import numpy as np
 import pandas as pd
 
 from lib import schema
+from lib.citations import cohort_labels
+from lib.data import is_blank
 from lib.stats import PooledProportionResult, pool_proportions
 
 OUTCOMES = ("response", "mortality")
@@ -72,14 +74,9 @@ _FOREST_COLUMNS = ["order", "kind", "group", "group_label", "label", "events", "
                    "estimate", "ci_lower", "ci_upper", "weight_percent"]
 
 
-def _blank(v) -> bool:
-    return v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA or (
-        isinstance(v, str) and not v.strip())
-
-
 def _int_array(s: pd.Series) -> pd.arrays.IntegerArray:
     """A count column as a nullable Int64 array (missing stays missing)."""
-    return pd.array([None if _blank(v) else int(v) for v in s.tolist()], dtype="Int64")
+    return pd.array([None if is_blank(v) else int(v) for v in s.tolist()], dtype="Int64")
 
 
 def source_labels(cohorts: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
@@ -92,18 +89,9 @@ def source_labels(cohorts: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
         (Int64, missing when the source is not in ``sources``). The source id
         stands in for an unknown author.
     """
-    author = dict(zip(sources["source_id"], sources["first_author"]))
     year = dict(zip(sources["source_id"], sources["year"]))
-    labels, years = [], []
-    for sid, sub in zip(cohorts["source_id"], cohorts["subgroup"]):
-        a = author.get(sid)
-        y = year.get(sid)
-        text = f"{a} {y}" if not _blank(a) and not _blank(y) else str(sid)
-        if not _blank(sub):
-            text += f" ({sub})"
-        labels.append(text)
-        years.append(None if _blank(y) else int(y))
-    return pd.DataFrame({"label": pd.Series(labels, dtype=object, index=cohorts.index),
+    years = [None if is_blank(year.get(sid)) else int(year.get(sid)) for sid in cohorts["source_id"]]
+    return pd.DataFrame({"label": cohort_labels(cohorts, sources),
                          "year": pd.array(years, dtype="Int64")}, index=cohorts.index)
 
 
@@ -143,9 +131,9 @@ def eligibility(cohorts: pd.DataFrame, outcome: str) -> pd.DataFrame:
             reasons.append("inconsistent_counts")
         else:
             reasons.append("included")
-    whole_included = {s for s, sub, r in zip(source, subgroup, reasons) if _blank(sub) and r == "included"}
+    whole_included = {s for s, sub, r in zip(source, subgroup, reasons) if is_blank(sub) and r == "included"}
     for i, (s, sub) in enumerate(zip(source, subgroup)):
-        if reasons[i] == "included" and not _blank(sub) and s in whole_included:
+        if reasons[i] == "included" and not is_blank(sub) and s in whole_included:
             reasons[i] = "subgroup_of_whole_study"
     return pd.DataFrame({
         "cohort_id": cohorts["cohort_id"].to_numpy(dtype=object),
@@ -183,7 +171,7 @@ def subgroup_values(cohorts: pd.DataFrame, by: str) -> pd.DataFrame:
         vocab, labels = schema.ROUTES, schema.ROUTE_LABELS
     groups, glabels, ranks = [], [], []
     for v in cohorts[by].tolist():
-        if _blank(v):
+        if is_blank(v):
             groups.append(NOT_STATED)
             glabels.append("Not stated")
             ranks.append(10**6)
@@ -377,8 +365,8 @@ def analyse(cohorts: pd.DataFrame, sources: pd.DataFrame, outcome: str, method: 
                        "ci_upper": overall.pred_upper, "weight_percent": np.nan})
     forest_df = pd.DataFrame(forest, columns=_FOREST_COLUMNS[1:])
     forest_df.insert(0, "order", np.arange(len(forest_df), dtype=int))
-    forest_df["events"] = pd.array([None if _blank(v) else int(v) for v in forest_df["events"]], dtype="Int64")
-    forest_df["total"] = pd.array([None if _blank(v) else int(v) for v in forest_df["total"]], dtype="Int64")
+    forest_df["events"] = pd.array([None if is_blank(v) else int(v) for v in forest_df["events"]], dtype="Int64")
+    forest_df["total"] = pd.array([None if is_blank(v) else int(v) for v in forest_df["total"]], dtype="Int64")
     for c in ("estimate", "ci_lower", "ci_upper", "weight_percent"):
         forest_df[c] = forest_df[c].astype("float64")
     subgroups = pd.DataFrame(sub_rows, columns=_SUBGROUP_COLUMNS)

@@ -6,6 +6,7 @@ import pandas as pd
 
 from lib import schema
 from lib.filters import FilteredView
+from lib.stats import proportion_ci
 
 _VOCAB = {
     "condition": (schema.CONDITIONS, schema.CONDITION_LABELS),
@@ -99,9 +100,11 @@ def response_counts(cases: pd.DataFrame) -> dict[str, int]:
 def headline_counts(view: FilteredView) -> pd.DataFrame:
     """The headline outcomes among patient-level rows: events k of n with a stated value.
 
-    Columns ``measure, k, n, missing``: complete response, any response
-    (complete or partial) and death, each among the cases where the source
-    states it.
+    Columns ``measure, k, n, missing, estimate, ci_lower, ci_upper``:
+    complete response, any response (complete or partial) and death, each
+    among the cases where the source states it, with the exact
+    (Clopper-Pearson) 95% interval of :func:`lib.stats.proportion_ci`; the
+    estimate and limits are NaN when no case states the outcome.
     """
     cases = view.cases
     resp = cases["response"]
@@ -113,11 +116,29 @@ def headline_counts(view: FilteredView) -> pd.DataFrame:
         ("any_response", int(resp.isin(["complete", "partial"]).sum()), int(has_resp.sum()), int((~has_resp).sum())),
         ("death", int(death.fillna(False).astype(bool).sum()), int(has_death.sum()), int((~has_death).sum())),
     ]
-    return pd.DataFrame(rows, columns=["measure", "k", "n", "missing"])
+    out = pd.DataFrame(rows, columns=["measure", "k", "n", "missing"])
+    cis = [proportion_ci(k, n) if n else None for k, n in zip(out["k"], out["n"])]
+    out["estimate"] = [ci.estimate if ci else float("nan") for ci in cis]
+    out["ci_lower"] = [ci.ci_lower if ci else float("nan") for ci in cis]
+    out["ci_upper"] = [ci.ci_upper if ci else float("nan") for ci in cis]
+    return out
 
 
 def sources_for(view: FilteredView, ids) -> pd.DataFrame:
     return view.sources.loc[view.sources["source_id"].isin(list(ids))]
+
+
+def without_covered_subgroups(cohorts: pd.DataFrame) -> pd.DataFrame:
+    """The cohort rows minus the subgroup rows whose whole-study row (same source, empty ``subgroup``) is present.
+
+    Used wherever cohorts are counted or drawn, so that a study's patients
+    are not counted once for the study and again for its subgroups.
+    """
+    if cohorts.empty:
+        return cohorts
+    whole = set(cohorts.loc[cohorts["subgroup"].isna(), "source_id"])
+    covered = cohorts["subgroup"].notna() & cohorts["source_id"].isin(whole)
+    return cohorts.loc[~covered.to_numpy(dtype=bool)]
 
 
 def primary_cohorts(cohorts: pd.DataFrame) -> pd.DataFrame:
@@ -129,10 +150,8 @@ def primary_cohorts(cohorts: pd.DataFrame) -> pd.DataFrame:
     """
     if cohorts.empty:
         return cohorts
-    not_review = cohorts["design"].fillna("") != "pooled_review"
-    whole = set(cohorts.loc[cohorts["subgroup"].isna() & not_review, "source_id"])
-    is_sub_of_present = cohorts["subgroup"].notna() & cohorts["source_id"].isin(whole)
-    return cohorts.loc[not_review & ~is_sub_of_present]
+    not_review = (cohorts["design"].fillna("") != "pooled_review").to_numpy(dtype=bool)
+    return without_covered_subgroups(cohorts.loc[not_review])
 
 
 def distinct_patients(view: FilteredView) -> dict[str, int]:

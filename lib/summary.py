@@ -37,9 +37,15 @@ import numpy as np
 import pandas as pd
 
 from lib import schema
+from lib.data import is_blank
+from lib.citations import source_labels
 from lib.filters import FilteredView
 from lib.links import doi_url, pubmed_url
+from lib.pooled import OUTCOME_COLUMNS, eligibility
 from lib.stats import paired_change, pool_proportions, proportion_ci
+from lib.summaries import without_covered_subgroups
+
+_OUTCOME_OF_COLUMN = {column: outcome for outcome, column in OUTCOME_COLUMNS.items()}
 
 SentenceKind = Literal["finding", "caveat", "method"]
 SENTENCE_KINDS: tuple[str, ...] = ("finding", "caveat", "method")
@@ -143,52 +149,6 @@ class EvidenceSummary:
 # Citation labels
 # ---------------------------------------------------------------------------
 
-def _blank(v) -> bool:
-    return v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA or (isinstance(v, str) and not v.strip())
-
-
-def _journal_short(journal) -> str:
-    """A journal name cut before its volume/issue details ("Blood 2024;144(...)" -> "Blood")."""
-    if _blank(journal):
-        return ""
-    text = str(journal)
-    text = re.split(r"[(;,]|\s\d", text, maxsplit=1)[0]
-    return text.strip()
-
-
-def source_labels(sources: pd.DataFrame) -> dict[str, str]:
-    """Citation label ("Author Year") of every source.
-
-    The first author's surname is used when the source states it; otherwise
-    the journal's short name (the dataset leaves ``first_author`` empty when
-    the author line could not be read), and the source id as a last resort.
-    Labels that would collide get ``a``, ``b``, ... suffixes in source-id
-    order.
-
-    Returns
-    -------
-    dict
-        ``source_id -> label``.
-    """
-    base: dict[str, str] = {}
-    for row in sources.itertuples(index=False):
-        sid = row.source_id
-        who = row.first_author if not _blank(row.first_author) else _journal_short(row.journal)
-        year = "" if _blank(row.year) else f" {int(row.year)}"
-        base[sid] = f"{who}{year}" if who else str(sid)
-    counts: dict[str, list[str]] = {}
-    for sid in sorted(base):
-        counts.setdefault(base[sid], []).append(sid)
-    out = {}
-    for label, ids in counts.items():
-        if len(ids) == 1:
-            out[ids[0]] = label
-        else:
-            for i, sid in enumerate(ids):
-                out[sid] = f"{label}{chr(ord('a') + i)}"
-    return out
-
-
 def format_citation(ids: Iterable[str], labels: dict[str, str]) -> str:
     """``"(Author Year; Author Year)"`` for the given source ids, ordered by label."""
     names = sorted({labels.get(i, i) for i in ids}, key=_label_key)
@@ -241,7 +201,7 @@ def _list_words(items: list[str]) -> str:
 
 def _cohort_label(row, labels: dict[str, str]) -> str:
     lab = labels.get(row.source_id, row.source_id)
-    if not _blank(row.subgroup):
+    if not is_blank(row.subgroup):
         lab += f", {row.subgroup}"
     return lab
 
@@ -251,19 +211,6 @@ def _small_n_caveat(n: int, section: str, what: str = "This proportion") -> Sent
         return Sentence(f"{what} rests on fewer than {SMALL_N} patients, so its confidence interval is wide "
                         "and one patient more or less changes it a lot.", kind="caveat", section=section)
     return None
-
-
-def without_covered_subgroups(cohorts: pd.DataFrame) -> pd.DataFrame:
-    """The cohort rows minus the subgroup rows whose whole-study row (same source, empty ``subgroup``) is present.
-
-    Used wherever cohorts are counted or drawn, so that a study's patients
-    are not counted once for the study and again for its subgroups.
-    """
-    if cohorts.empty:
-        return cohorts
-    whole = set(cohorts.loc[cohorts["subgroup"].isna(), "source_id"])
-    covered = cohorts["subgroup"].notna() & cohorts["source_id"].isin(whole)
-    return cohorts.loc[~covered.to_numpy(dtype=bool)]
 
 
 def poolable_cohorts(cohorts: pd.DataFrame, events_column: str) -> pd.DataFrame:
@@ -283,17 +230,11 @@ def poolable_cohorts(cohorts: pd.DataFrame, events_column: str) -> pd.DataFrame:
     DataFrame
         The selected rows of ``cohorts`` (a copy), in their original order.
     """
-    df = cohorts
-    if df.empty:
-        return df.copy()
-    keep = (df["design"] != "pooled_review").fillna(True).to_numpy(dtype=bool)
-    keep = keep & df[events_column].notna().to_numpy(dtype=bool) & df["n"].notna().to_numpy(dtype=bool)
-    cand = df.loc[keep]
-    if cand.empty:
-        return cand.copy()
-    ok = cand[events_column].astype(float) <= cand["n"].astype(float)
-    cand = cand.loc[ok.to_numpy(dtype=bool)]
-    return without_covered_subgroups(cand).copy()
+    if events_column not in _OUTCOME_OF_COLUMN:
+        raise ValueError(f"events_column must be one of {sorted(_OUTCOME_OF_COLUMN)}, got {events_column!r}")
+    # the Pooled evidence page's rule (lib.pooled.eligibility), so both pool the same studies
+    included = eligibility(cohorts, _OUTCOME_OF_COLUMN[events_column])["included"].to_numpy(dtype=bool)
+    return cohorts.loc[included].copy()
 
 
 # ---------------------------------------------------------------------------
@@ -384,9 +325,9 @@ def _pooled(cohorts: pd.DataFrame, column: str, labels, section: str, outcome: s
         for r in rows.itertuples(index=False):
             ev, n = int(getattr(r, column)), int(r.n)
             extra = ""
-            if column == "responders" and not _blank(r.response_definition):
+            if column == "responders" and not is_blank(r.response_definition):
                 extra = f"; response as the source defines it: {r.response_definition}"
-            if column == "deaths" and not _blank(r.deaths_timepoint):
+            if column == "deaths" and not is_blank(r.deaths_timepoint):
                 extra = f"; time frame: {r.deaths_timepoint}"
             s.append(Sentence(f"{_cohort_label(r, labels)}: {ev} of {n} {outcome}, {_ci_pct(ev, n)}{extra}.",
                               (r.source_id,), section=section))
@@ -579,7 +520,7 @@ def _labs(view: FilteredView, labels, detail: str) -> list[Sentence]:
             continue
         crow = cohort_rows.loc[cid]
         sid = crow["source_id"]
-        name = labels.get(sid, sid) + (f", {crow['subgroup']}" if not _blank(crow["subgroup"]) else "")
+        name = labels.get(sid, sid) + (f", {crow['subgroup']}" if not is_blank(crow["subgroup"]) else "")
         g = cohort_labs.loc[cohort_labs["entity_id"] == cid]
         parts = []
         for r in g.loc[g["statistic"] == "mean_change"].itertuples(index=False):
@@ -631,7 +572,7 @@ def _labs(view: FilteredView, labels, detail: str) -> list[Sentence]:
 
 
 def _ae_fragments(note) -> list[str]:
-    if _blank(note):
+    if is_blank(note):
         return []
     parts = re.split(r"(?<=[;.])\s+", str(note))
     return [p.strip().rstrip(";.") for p in parts if _AE_PATTERN.search(p)]
@@ -654,7 +595,7 @@ def _adverse(view: FilteredView, labels, detail: str) -> list[Sentence]:
     for kind, df, idcol in (("case", cases, "case_id"), ("cohort", cohorts, "cohort_id")):
         df = df.loc[df["note"].notna()]  # only rows with a curator's note can add fragments
         for r in df.itertuples(index=False):
-            if kind == "case" and not _blank(r.adverse_events):
+            if kind == "case" and not is_blank(r.adverse_events):
                 continue
             frags = _ae_fragments(r.note)
             if frags:
@@ -759,10 +700,10 @@ def build_summary(view: FilteredView, detail: str = "brief") -> EvidenceSummary:
         r = src.loc[sid]
         refs.append(Reference(
             source_id=sid, label=labels.get(sid, sid), title=str(r["title"]),
-            journal="" if _blank(r["journal"]) else str(r["journal"]),
-            year=None if _blank(r["year"]) else int(r["year"]),
-            pmid=None if _blank(r["pmid"]) else str(r["pmid"]),
-            doi=None if _blank(r["doi"]) else str(r["doi"])))
+            journal="" if is_blank(r["journal"]) else str(r["journal"]),
+            year=None if is_blank(r["year"]) else int(r["year"]),
+            pmid=None if is_blank(r["pmid"]) else str(r["pmid"]),
+            doi=None if is_blank(r["doi"]) else str(r["doi"])))
     refs.sort(key=lambda r: _label_key(r.label))
     return EvidenceSummary(tuple(sentences), tuple(refs), labels, detail)
 

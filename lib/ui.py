@@ -25,6 +25,7 @@ from lib.filters import (
     apply_filters,
     describe_item,
     from_query_params,
+    quote_value,
     option_counts,
     to_query_params,
 )
@@ -197,7 +198,7 @@ def view_option(key: str, label: str, options: Sequence[str], default: str,
                 if raw[0] in options:
                     initial = raw[0]
                 else:
-                    st.warning(f"Ignored _{key}={_quote(raw[0])} in the link: not one of {', '.join(map(str, options))}.")
+                    st.warning(f"Ignored _{key}={quote_value(raw[0])} in the link: not one of {', '.join(map(str, options))}.")
         st.session_state[wkey] = initial if initial in options else default
     if st.session_state[wkey] not in options:
         st.session_state[wkey] = default
@@ -209,11 +210,6 @@ def view_option(key: str, label: str, options: Sequence[str], default: str,
     if value != default:
         st.session_state["_run_view_params"][key] = value
     return value
-
-
-def _quote(value: str) -> str:
-    clean = "".join(ch if ch.isprintable() else "?" for ch in str(value))
-    return repr(clean[:30] + ("…" if len(clean) > 30 else ""))
 
 
 # ---------------------------------------------------------------------------

@@ -58,7 +58,7 @@ from typing import Literal
 import pandas as pd
 
 from lib import schema
-from lib.data import Dataset, ValidationIssue, check_lab_units, enrich, link_labs, validate_table
+from lib.data import Dataset, ValidationIssue, check_lab_units, enrich, link_labs, location_text, validate_table
 from lib.methods import data_dictionary
 
 MAX_BYTES = 20 * 1024 * 1024  # the server's limit (.streamlit/config.toml maxUploadSize = 20)
@@ -99,12 +99,7 @@ class UploadIssue:
     message: str
 
     def __str__(self) -> str:
-        where = self.file
-        if self.row is not None:
-            where += f", row {self.row}"
-        if self.column:
-            where += f", column '{self.column}'"
-        return f"{self.level}: {where}: {self.message}"
+        return f"{self.level}: {location_text(self.file, self.row, self.column)}: {self.message}"
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,6 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from lib import summaries, ui
-from lib.stats import proportion_ci
 
 view = ui.current_view()
 st.title("Overview")
@@ -30,9 +29,8 @@ if not ui.empty_message(view):
             col.metric(labels[row.measure], "—", help="No patient in view has this outcome stated.")
             col.caption(f"n = 0; {row.missing} not stated")
             continue
-        ci = proportion_ci(row.k, row.n)
-        col.metric(labels[row.measure], f"{ci.estimate:.0%}")
-        col.caption(f"{row.k} of {row.n} (95% CI {ci.ci_lower:.0%}–{ci.ci_upper:.0%}, Clopper-Pearson); "
+        col.metric(labels[row.measure], f"{row.estimate:.0%}")
+        col.caption(f"{row.k} of {row.n} (95% CI {row.ci_lower:.0%}–{row.ci_upper:.0%}, Clopper-Pearson); "
                     f"{row.missing} not stated")
 
     st.subheader("Counts")

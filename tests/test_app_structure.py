@@ -76,8 +76,6 @@ def test_every_page_view_option_is_documented_in_readme():
     keys = set()
     for path in _sources("pages"):
         keys |= set(re.findall(r'view_option\(\s*"([a-z_]+)"', path.read_text()))
-    text = (ROOT / "pages" / "labs.py").read_text()
-    keys |= set(re.findall(r'"(labs_[a-z]+)"', text)) & {"labs_analyte", "labs_scale"}
     assert keys, "no view options found"
     for key in sorted(keys):
         assert f"`_{key}`" in readme, f"view option _{key} is not documented in README"

@@ -1,6 +1,5 @@
 """lib.summaries on small synthetic views (tests only) and on the shipped data."""
 
-import pandas as pd
 
 from lib import summaries
 from lib.filters import FilterState, apply_filters
