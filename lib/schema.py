@@ -301,7 +301,7 @@ CASES = Table(
         Column("condition", "str", "Condition.", allowed=CONDITIONS, required=True),
         Column("trigger", "str", "Trigger or background.", allowed=TRIGGERS, required=True),
         Column("trigger_detail", "str", "Trigger as reported (e.g. `dengue`, `B-cell lymphoma`)."),
-        Column("age_years", "float", "Age at first anakinra dose.", unit="years", min=0, max=100),
+        Column("age_years", "float", "Age at first anakinra dose; where the source gives only the age at presentation of the episode treated, that age (the source's words are in age_as_reported).", unit="years", min=0, max=100),
         Column("age_as_reported", "str", "Age as the source states it (e.g. `2 weeks`)."),
         Column("sex", "str", "Sex.", allowed=SEXES),
         Column("country", "str", "Country of the patient or of the treating centre."),
