@@ -70,15 +70,16 @@ st.info(
 )
 
 st.subheader("1. Start from the template")
+# the files are made only when a button is clicked, not on every rerun
 c1, c2 = st.columns(2)
 c3, c4 = st.columns(2)
-c1.download_button("Cases template (CSV)", template_csv("cases"), file_name="anakinra_cases_template.csv",
+c1.download_button("Cases template (CSV)", lambda: template_csv("cases"), on_click="ignore", file_name="anakinra_cases_template.csv",
                    mime="text/csv", key="dl_template_cases")
-c2.download_button("Labs template (CSV)", template_csv("labs"), file_name="anakinra_labs_template.csv",
+c2.download_button("Labs template (CSV)", lambda: template_csv("labs"), on_click="ignore", file_name="anakinra_labs_template.csv",
                    mime="text/csv", key="dl_template_labs")
-c3.download_button("Workbook template (XLSX)", template_xlsx(), file_name="anakinra_upload_template.xlsx",
+c3.download_button("Workbook template (XLSX)", template_xlsx, on_click="ignore", file_name="anakinra_upload_template.xlsx",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="dl_template_xlsx")
-c4.download_button("Data dictionary (CSV)", dictionary_csv(), file_name="anakinra_data_dictionary.csv",
+c4.download_button("Data dictionary (CSV)", dictionary_csv, on_click="ignore", file_name="anakinra_data_dictionary.csv",
                    mime="text/csv", key="dl_dictionary")
 with st.expander("What the file must hold, and what happens to it"):
     st.markdown(
