@@ -214,12 +214,50 @@ def validate_table(raw: pd.DataFrame, table: Table, filename: str | None = None
     typed = pd.DataFrame(out, columns=list(table.column_names))
     typed = _apply_dtypes(typed, table)
 
+    rule = _ROW_RULES.get(table.name)
+    if rule is not None:
+        issues.extend(rule(typed, fname, raw))
+
     # unique keys
     keys = typed[table.key]
     dup_mask = keys.notna() & keys.duplicated(keep="first")
     for i in np.flatnonzero(dup_mask.to_numpy()):
         issues.append(ValidationIssue(fname, int(i) + 2, table.key, f"duplicate id '{_short(keys.iloc[i])}'"))
     return typed, issues
+
+
+def _source_metadata_rule(sources: pd.DataFrame, fname: str, raw: pd.DataFrame) -> list[ValidationIssue]:
+    """A source may lack its year or title only when ``metadata_missing`` says so (CURATION.md)."""
+    issues = []
+    blank = {c: (raw[c].map(is_blank).tolist() if c in raw.columns else [True] * len(raw)) for c in ("year", "title")}
+    for i, missing in enumerate(sources["metadata_missing"]):
+        flagged = set((missing or "").split(";"))
+        if blank["year"][i] and "year" not in flagged:
+            issues.append(ValidationIssue(fname, i + 2, "year", "value is required (or list `year` in metadata_missing)"))
+        if blank["title"][i] and "title" not in flagged:
+            issues.append(ValidationIssue(fname, i + 2, "title", "value is required (or list `title` in metadata_missing)"))
+    return issues
+
+
+def _cohort_count_rule(cohorts: pd.DataFrame, fname: str, raw: pd.DataFrame) -> list[ValidationIssue]:
+    """Counts of a cohort never exceed what they are counted in (n patients, or n_episodes)."""
+    issues = []
+    for i, row in enumerate(cohorts.itertuples(index=False)):
+        if pd.isna(row.n):
+            continue
+        unit = row.counts_refer_to or "patients"
+        limit = row.n_episodes if unit == "episodes" and not pd.isna(row.n_episodes) else row.n
+        for col in ("responders", "complete_responders", "deaths", "relapses", "icu_n", "ventilated_n",
+                    "infections_n", "stopped_for_ae_n"):
+            v = getattr(row, col)
+            if not pd.isna(v) and v > limit:
+                issues.append(ValidationIssue(fname, i + 2, col, f"{v} is more than the {limit} {unit} of the group"))
+        if not pd.isna(row.complete_responders) and not pd.isna(row.responders) and row.complete_responders > row.responders:
+            issues.append(ValidationIssue(fname, i + 2, "complete_responders", "is more than responders"))
+    return issues
+
+
+_ROW_RULES = {"sources": _source_metadata_rule, "cohorts": _cohort_count_rule}
 
 
 def _empty(table: Table) -> pd.DataFrame:

@@ -148,7 +148,50 @@ COTHERAPY_LABELS = {
     "other": "Other",
 }
 
-RESPONSES = ("complete", "partial", "none")
+RESPONSES = ("complete", "partial", "improved", "none")
+RESPONSE_LABELS = {
+    "complete": "Complete",
+    "partial": "Partial",
+    "improved": "Improved (not graded)",
+    "none": "No response",
+}
+# Outcome class of a cohort's response definition: response is pooled only within one class.
+RESPONSE_CLASSES = ("early_response", "remission", "sustained_remission", "surrogate")
+RESPONSE_CLASS_LABELS = {
+    "early_response": "Early response (within 2 weeks)",
+    "remission": "Remission",
+    "sustained_remission": "Sustained remission (at follow-up)",
+    "surrogate": "Surrogate score (e.g. SOFA, laboratory criteria)",
+}
+# Age group where no numeric age is stated (cases) or for a cohort as a whole.
+AGE_GROUPS = ("paediatric", "adult", "mixed")
+AGE_GROUP_LABELS = {"paediatric": "Paediatric (<18 y)", "adult": "Adult (18+ y)", "mixed": "Children and adults"}
+# Adverse events attributed to anakinra, coded; `none` = the source says there were none.
+ADVERSE_EVENT_TYPES = ("none", "infection", "injection_site", "hepatotoxicity", "other")
+ADVERSE_EVENT_LABELS = {
+    "none": "None reported by the source",
+    "infection": "Infection",
+    "injection_site": "Injection-site reaction",
+    "hepatotoxicity": "Hepatotoxicity",
+    "other": "Other",
+}
+DOSE_AMOUNT_UNITS = ("mg", "mg/kg")
+# What a cohort's outcome counts refer to.
+COUNT_UNITS = ("patients", "episodes")
+# Bibliographic fields a source's page did not show (the citation stays incomplete).
+METADATA_FIELDS = ("year", "title", "authors", "journal", "identifier")
+# Normalised reasons for excluding a screened record (screening log).
+EXCLUSION_REASONS = (
+    "no_anakinra",
+    "not_dira_or_hlh",
+    "no_patient_data",
+    "review_no_new_patients",
+    "duplicate_publication",
+    "not_a_publication",
+    "not_identifiable",
+    "not_in_corpus",
+    "other",
+)
 
 PUB_TYPES = (
     "case_report",
@@ -278,13 +321,18 @@ SOURCES = Table(
         Column("doi", "str", "Digital object identifier, without the https://doi.org/ prefix."),
         Column("pmcid", "str", "PubMed Central identifier, e.g. `PMC2876877`."),
         Column("first_author", "str", "Surname of the first author as printed."),
-        Column("year", "int", "Year of publication.", min=1990, max=2030, required=True),
-        Column("title", "str", "Title of the publication.", required=True),
+        Column("authors", "str", "Every author the source lists, `Surname Initials` separated by `; ` (e.g. `Aksentijevich I; Masters SL`)."),
+        Column("year", "int", "Year of publication (empty only when no page shows it; then `metadata_missing` says so).", min=1990, max=2030),
+        Column("title", "str", "Title of the publication (empty only when no page shows it; then `metadata_missing` says so)."),
         Column("journal", "str", "Journal or meeting."),
+        Column("volume", "str", "Volume."),
+        Column("issue", "str", "Issue or supplement."),
+        Column("pages", "str", "Pages or article number (e.g. `2426-37`, `e29102`)."),
         Column("pub_type", "str", "Publication type.", allowed=PUB_TYPES, required=True),
         Column("url", "str", "Address where the text was read.", required=True),
         Column("language", "str", "Language of the publication (ISO 639-1, e.g. `en`)."),
         Column("extraction_date", "date", "Date the source was read (YYYY-MM-DD).", required=True),
+        Column("metadata_missing", "list", "Bibliographic fields no page showed after a completing look-up (the citation is incomplete).", allowed=METADATA_FIELDS),
         Column("note", "str", "Curator's note on the source (e.g. which other source it overlaps)."),
     ),
 )
@@ -303,6 +351,7 @@ CASES = Table(
         Column("trigger_detail", "str", "Trigger as reported (e.g. `dengue`, `B-cell lymphoma`)."),
         Column("age_years", "float", "Age at first anakinra dose; where the source gives only the age at presentation of the episode treated, that age (the source's words are in age_as_reported).", unit="years", min=0, max=100),
         Column("age_as_reported", "str", "Age as the source states it (e.g. `2 weeks`)."),
+        Column("age_group", "str", "Paediatric or adult where the source says so without a numeric age (e.g. `two children`).", allowed=("paediatric", "adult")),
         Column("sex", "str", "Sex.", allowed=SEXES),
         Column("country", "str", "Country of the patient or of the treating centre."),
         Column("weight_kg", "float", "Body weight when stated.", unit="kg", min=0.3, max=250),
@@ -316,17 +365,30 @@ CASES = Table(
         Column("dose_as_reported", "str", "Dose as the source states it."),
         Column("dose_mg_kg_day", "float", "Maximum daily dose in mg/kg/day.", unit="mg/kg/day", min=0, max=100),
         Column("dose_mg_day", "float", "Maximum daily dose in mg/day.", unit="mg/day", min=0, max=10000),
+        Column("dose_amount", "float", "Amount of one dose (e.g. 2 for `2 mg/kg every 6 h`); see `dose_amount_unit`.", min=0, max=5000),
+        Column("dose_amount_unit", "str", "Unit of `dose_amount`.", allowed=DOSE_AMOUNT_UNITS),
+        Column("dose_interval_h", "float", "Hours between doses (6 for every 6 h, 24 for daily); empty for a continuous infusion.", unit="h", min=0.5, max=336),
+        Column("duration_days", "float", "Days on anakinra when stated.", unit="days", min=0, max=36500),
+        Column("escalated", "bool", "The dose was escalated during treatment."),
         Column("start_day", "float", "Day of the first anakinra dose relative to diagnosis or admission.", unit="days", min=-3650, max=36500),
         Column("start_day_reference", "str", "What `start_day` is counted from.", allowed=("diagnosis", "admission", "symptom_onset")),
         Column("cotherapies", "list", "Co-therapies given with anakinra.", allowed=COTHERAPIES),
         Column("cotherapy_detail", "str", "Co-therapies as reported."),
-        Column("response", "str", "Response mapped from the source's own words.", allowed=RESPONSES),
+        Column("prior_therapies", "list", "Therapies given before anakinra and stopped or failed (not concurrent).", allowed=COTHERAPIES),
+        Column("prior_therapy_detail", "str", "Prior therapies as reported."),
+        Column("response", "str", "Response mapped from the source's own words: `improved` where the source describes improvement, control or resolution without a grade; empty only where the source says nothing about the course.", allowed=RESPONSES),
         Column("response_as_reported", "str", "Response in the source's words (short)."),
         Column("days_to_response", "float", "Days from the first anakinra dose to response.", unit="days", min=0, max=3650),
+        Column("days_to_defervescence", "float", "Days from the first anakinra dose to the end of fever.", unit="days", min=0, max=3650),
+        Column("icu", "bool", "Treated in intensive care during the episode."),
+        Column("ventilation", "bool", "Mechanically ventilated during the episode."),
         Column("relapse", "bool", "Relapse or flare after response."),
-        Column("death", "bool", "Died by last follow-up."),
+        Column("relapse_on_tapering", "bool", "Relapse or flare while anakinra was tapered or after it was stopped."),
+        Column("death", "bool", "Survival status at last follow-up: true = died (stated), false = alive (discharge, recovery, remission at follow-up or later events reported)."),
+        Column("survival_as_reported", "str", "The source's words behind `death` (e.g. `discharged home day 21`)."),
         Column("followup_days", "float", "Days from the first anakinra dose to last follow-up or death.", unit="days", min=0, max=36500),
         Column("adverse_events", "str", "Adverse events attributed to anakinra, as reported."),
+        Column("adverse_event_types", "list", "Adverse events coded; `none` where the source says there were none.", allowed=ADVERSE_EVENT_TYPES),
         Column("included_in_cohort", "str", "cohort_id of a cohort row whose aggregate figures include this patient (never count both)."),
     )
     + _PROVENANCE,
@@ -346,15 +408,25 @@ COHORTS = Table(
         Column("population", "str", "Who the group is, in words (setting, ages, years).", required=True),
         Column("design", "str", "Study design.", allowed=("retrospective", "prospective", "trial_reanalysis", "pooled_review", "survey")),
         Column("n", "int", "Number of anakinra-treated patients in the group.", required=True, min=1, max=100000),
-        Column("age_median_years", "float", "Median (or mean, see note) age.", unit="years", min=0, max=100),
+        Column("n_episodes", "int", "Number of treated episodes where the source counts episodes (e.g. 25 episodes in 23 patients).", min=1, max=100000),
+        Column("counts_refer_to", "str", "Whether responders, deaths and relapses count patients or episodes (empty = patients).", allowed=COUNT_UNITS),
+        Column("age_median_years", "float", "Median age.", unit="years", min=0, max=100),
+        Column("age_mean_years", "float", "Mean age (where the source gives a mean, not a median).", unit="years", min=0, max=100),
         Column("age_as_reported", "str", "Age summary as reported."),
+        Column("age_group", "str", "Paediatric, adult or mixed, from the population text.", allowed=AGE_GROUPS),
         Column("pct_female", "float", "Percent female.", unit="%", min=0, max=100),
         Column("route", "list", "Route(s) of anakinra used in the group.", allowed=ROUTES),
         Column("dose_as_reported", "str", "Dose as the source states it."),
         Column("dose_mg_kg_day_min", "float", "Lowest daily dose reported.", unit="mg/kg/day", min=0, max=100),
         Column("dose_mg_kg_day_max", "float", "Highest daily dose reported.", unit="mg/kg/day", min=0, max=100),
+        Column("dose_mg_day_min", "float", "Lowest daily dose reported in mg/day (adult fixed doses).", unit="mg/day", min=0, max=10000),
+        Column("dose_mg_day_max", "float", "Highest daily dose reported in mg/day.", unit="mg/day", min=0, max=10000),
+        Column("dose_interval_h", "float", "Hours between doses where one schedule is stated.", unit="h", min=0.5, max=336),
+        Column("duration_days", "float", "Duration of anakinra (median or as stated; see note).", unit="days", min=0, max=36500),
         Column("cotherapies", "list", "Co-therapies used in the group.", allowed=COTHERAPIES),
+        Column("prior_therapies", "list", "Therapies given before anakinra (not concurrent).", allowed=COTHERAPIES),
         Column("response_definition", "str", "The source's own definition of response."),
+        Column("response_class", "str", "Outcome class of the response definition (response is pooled only within one class).", allowed=RESPONSE_CLASSES),
         Column("responders", "int", "Patients meeting the response definition.", min=0, max=100000),
         Column("complete_responders", "int", "Patients with complete response/remission.", min=0, max=100000),
         Column("response_timepoint", "str", "When response was assessed."),
@@ -363,6 +435,13 @@ COHORTS = Table(
         Column("relapses", "int", "Relapses.", min=0, max=100000),
         Column("survival_pct", "float", "Survival estimate reported by the source.", unit="%", min=0, max=100),
         Column("survival_time_days", "float", "Time point of the survival estimate.", unit="days", min=0, max=36500),
+        Column("days_to_defervescence", "float", "Median days from the first anakinra dose to the end of fever.", unit="days", min=0, max=3650),
+        Column("icu_n", "int", "Patients treated in intensive care.", min=0, max=100000),
+        Column("ventilated_n", "int", "Patients mechanically ventilated.", min=0, max=100000),
+        Column("adverse_events", "str", "Adverse events on anakinra, as reported."),
+        Column("adverse_event_types", "list", "Adverse events coded; `none` where the source says there were none.", allowed=ADVERSE_EVENT_TYPES),
+        Column("infections_n", "int", "Patients with an infection on anakinra.", min=0, max=100000),
+        Column("stopped_for_ae_n", "int", "Patients who stopped anakinra for an adverse event.", min=0, max=100000),
         Column("comparator", "str", "Comparator group and its figures where the source reports one."),
     )
     + _PROVENANCE,
@@ -397,6 +476,10 @@ SCREENING = Table(
     columns=(
         Column("query_id", "str", "Identifier of the query, e.g. `q001`.", required=True),
         Column("date", "date", "Date the query was run.", required=True),
+        Column("time", "str", "UTC time the look-up was run (HH:MM), so that parallel passes can be ordered."),
+        Column("seq", "int", "Order of the look-up within its round (the yield curve is drawn in this order).", min=0),
+        Column("round", "int", "Curation round (1 = first, 2 = second).", min=1, max=100),
+        Column("pass_name", "str", "Which curation pass ran it (e.g. `mas-rheumatic`, `recode`)."),
         Column("database", "str", "Where the query was run (e.g. `stored web pages`, `PubMed`).", required=True),
         Column("query", "str", "The query text.", required=True),
         Column("records_found", "int", "Records the query returned.", required=True, min=0),
@@ -404,7 +487,7 @@ SCREENING = Table(
         Column("screened", "int", "Records whose title/abstract was screened.", min=0),
         Column("included", "int", "Records included (new sources added to the dataset).", min=0),
         Column("excluded", "int", "Records excluded.", min=0),
-        Column("exclusion_reasons", "str", "Reasons with counts, e.g. `no anakinra: 3; not HLH/DIRA: 2`."),
+        Column("exclusion_reasons", "str", "Reasons with counts from the normalised list, e.g. `no_anakinra: 3; not_dira_or_hlh: 2` (see `EXCLUSION_REASONS`)."),
         Column("note", "str", "Anything else."),
     ),
 )

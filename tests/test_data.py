@@ -60,7 +60,8 @@ def test_missing_required_and_unknown_columns():
     raw = _raw([{"source_id": "a", "colour": "red"}])
     _, issues = validate_table(raw, schema.SOURCES)
     msgs = [str(i) for i in issues]
-    assert any("column 'title': required column is missing" in m for m in msgs)
+    assert any("column 'url': required column is missing" in m for m in msgs)
+    assert any("column 'title': value is required (or list `title` in metadata_missing)" in m for m in msgs)
     assert any("column 'colour': unknown column" in m for m in msgs)
 
 
@@ -219,3 +220,19 @@ def test_verification_points_to_real_rows(shipped):
            "labs": set(shipped.labs["lab_id"]), "sources": set(shipped.sources["source_id"])}
     for row in shipped.verification.itertuples(index=False):
         assert row.row_id in ids[row.table], f"{row.check_id}: {row.table} {row.row_id} not found"
+
+
+def test_a_source_may_lack_year_and_title_when_it_says_so():
+    row = _ok_source(year="", title="", metadata_missing="year;title")
+    _, issues = validate_table(_raw([row]), schema.SOURCES, "sources.csv")
+    assert issues == []
+
+
+def test_cohort_counts_cannot_exceed_their_denominator():
+    base = dict(cohort_id="k1", source_id="x2020", condition="mas", trigger="sjia", population="children",
+                locator="abstract", extraction_date="2026-11-23")
+    ok = dict(base, n="23", n_episodes="25", counts_refer_to="episodes", responders="25")
+    bad = dict(base, cohort_id="k2", n="23", responders="24", complete_responders="2")
+    worse = dict(base, cohort_id="k3", n="10", responders="5", complete_responders="6")
+    _, issues = validate_table(_raw([ok, bad, worse]), schema.COHORTS, "cohorts.csv")
+    assert [(i.row, i.column) for i in issues] == [(3, "responders"), (4, "complete_responders")]
