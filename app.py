@@ -4,16 +4,20 @@ Run with ``streamlit run app.py``. This file sets up the page, the shared
 filters in the sidebar, the navigation over ``pages/`` and the URL sync.
 """
 
+import time
+
 import streamlit as st
 
 from lib import ui
 from lib.data import DataValidationError
 from lib.filters import FilteredView
 
+_RUN_STARTED = time.perf_counter()
 st.set_page_config(page_title="Anakinra evidence: DIRA and HLH/MAS", page_icon=":material/medication:", layout="wide")
 
 PAGES = [
-    st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", url_path="overview", default=True),
+    # the default page lives at "/" (it reserves the unused name "start"); "/overview" is an alias (below)
+    st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", url_path="start", default=True),
     st.Page("pages/summary.py", title="Evidence summary", icon=":material/summarize:", url_path="summary"),
     st.Page("pages/dosing.py", title="Dosing", icon=":material/vaccines:", url_path="dosing"),
     st.Page("pages/labs.py", title="Labs before and after", icon=":material/science:", url_path="labs"),
@@ -26,7 +30,19 @@ PAGES = [
     st.Page("pages/background.py", title="Background", icon=":material/info:", url_path="background"),
 ]
 
-nav = st.navigation(PAGES)
+
+def _overview_alias() -> None:
+    """``/overview`` (the Overview's own name) opens the Overview, which lives at ``/``, with the link's options."""
+    params = {k: st.query_params.get_all(k) for k in st.query_params}
+    st.switch_page(PAGES[0], query_params=params)
+
+
+# Hidden: reachable by its path, not listed in the menu.
+ALIASES = [st.Page(_overview_alias, title="Overview", url_path="overview", visibility="hidden")]
+
+nav = st.navigation(PAGES + ALIASES)
+if nav in ALIASES:
+    nav.run()  # switches page at once
 ui.begin_run()
 ui.init_session()
 
@@ -55,4 +71,5 @@ ui.show_link_warnings()
 ui.active_filter_list(state)
 
 nav.run()
-ui.sync_url(state)
+ui.finish_run(state, nav)
+ui.log_run_time(nav, _RUN_STARTED)

@@ -3,13 +3,44 @@
 It holds the cached data loading, the shared filter widgets, the sync between
 widgets, session state and the URL, and small display helpers that every page
 uses (copy link, empty-state message, n/missing captions).
+
+Why filter widgets show counts *beside* their options, not in them
+-------------------------------------------------------------------
+Streamlit sends a multiselect's (and a selectbox's) value between browser and
+server as the option's *formatted label* (the text ``format_func`` returns),
+and maps it back to the option on the server by looking the label up among the
+labels of the current run. Round 1 put live counts into the labels ("MAS (10
+pts, 10 cohorts)"); a filter change elsewhere changed the counts, the browser
+sent back the old label, the lookup failed, Streamlit handed the label over as
+if it were a value, and ``FilterState`` raised (issue 11).
+
+The design now:
+
+* **Values are codes, labels never change.** Every filter widget's options are
+  the URL codes (``mas``, ``iv_cont``, ...) and its ``format_func`` is a fixed
+  dictionary lookup (``schema.CONDITION_LABELS`` ...) that depends on nothing
+  the user does. A label the browser sends back always maps to its code.
+* **Counts sit beside the options**: under each filter a caption lists, for
+  every option in view, how many patients and cohorts choosing it would show
+  (faceted counts: every *other* active filter applied). The counts can change
+  on every run without touching any widget value.
+* **Defence in depth**: :func:`state_from_widgets` never raises. A value that
+  is not a code (a stale label from a race between a click and a rerun, or
+  anything else) is mapped back to its code when it is a label of that filter,
+  and otherwise dropped with a visible note; the widget is then rewritten with
+  the clean codes before it is drawn.
+* **The link is computed, not read back**: the copy-link box and the URL are
+  both built at the end of the run from this run's filter state and the view
+  options the page registered (:func:`finish_run`), so the link can never lag
+  one change behind the address bar.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import pandas as pd
 import streamlit as st
@@ -137,15 +168,83 @@ def _write_widgets(state: FilterState) -> None:
         st.session_state[_WIDGET[name]] = getattr(state, name)
 
 
-def state_from_widgets() -> tuple[FilterState, list[str]]:
-    """Build the filter state from the widgets' values (a wrong range is reported, not raised)."""
+_COUNT_SUFFIX = re.compile(r"\s*\([^()]*\)\s*$")
+
+
+def clean_codes(name: str, values) -> tuple[list[str], list[str]]:
+    """The codes of a multi-valued filter widget's values, and notes on what was dropped.
+
+    A value that is a code is kept. A value that is one of the filter's labels
+    (optionally followed by a parenthesised count, as round 1 labels were) is
+    mapped back to its code. Anything else is dropped with a note. Never raises.
+    """
+    _, allowed = MULTI_KEYS[name]
+    _, labels = _FIELD_LABELS[name]
+    by_label = {str(text).casefold(): code for code, text in labels.items() if code in allowed}
+    kept: list[str] = []
+    dropped: list[str] = []
+    if values is None or isinstance(values, (str, bytes)):
+        values = [] if values is None else [values]
+    try:
+        items = list(values)
+    except TypeError:
+        items = [values]
+    for v in items:
+        code = None
+        if isinstance(v, str):
+            if v in allowed:
+                code = v
+            else:
+                text = v.strip().casefold()
+                code = by_label.get(text) or by_label.get(_COUNT_SUFFIX.sub("", text))
+        if code is None:
+            dropped.append(quote_value(str(v)))
+        elif code not in kept:
+            kept.append(code)
+    return kept, dropped
+
+
+def _clean_number(name: str, v) -> tuple[float | int | None, bool]:
+    """A number widget's value, or None when it is empty or unusable (then True: it was dropped)."""
+    if v is None:
+        return None, False
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+        return None, True
+    lo, hi = DOSE_BOUNDS if name.startswith("dose") else YEAR_BOUNDS
+    if not lo <= v <= hi:
+        return None, True
+    if name.startswith("year"):
+        if v != int(v):
+            return None, True
+        return int(v), False
+    return float(v), False
+
+
+def state_from_widgets(repair: bool = False) -> tuple[FilterState, list[str]]:
+    """Build the filter state from the widgets' values. Never raises.
+
+    Values that are not codes are mapped back or dropped (see the module
+    docstring); a minimum above its maximum leaves that range unapplied. Each
+    is reported in ``problems``. With ``repair=True`` (only before the widgets
+    are drawn in a run) the widgets are rewritten with the clean values.
+    """
     kwargs: dict = {}
     problems: list[str] = []
     for name in MULTI_KEYS:
-        kwargs[name] = tuple(st.session_state.get(_WIDGET[name]) or ())
+        raw = st.session_state.get(_WIDGET[name])
+        codes, dropped = clean_codes(name, raw)
+        kwargs[name] = tuple(codes)
+        if dropped:
+            problems.append(f"{_FIELD_LABELS[name][0]}: ignored {', '.join(dropped)} (not an option of this filter).")
+        if repair and (dropped or list(raw or []) != codes):
+            st.session_state[_WIDGET[name]] = codes
     for name in ("dose_min", "dose_max", "year_min", "year_max"):
-        v = st.session_state.get(_WIDGET[name])
-        kwargs[name] = None if v is None or (isinstance(v, float) and math.isnan(v)) else v
+        value, bad = _clean_number(name, st.session_state.get(_WIDGET[name]))
+        kwargs[name] = value
+        if bad:
+            problems.append(f"{name.replace('_', ' ').capitalize()}: the value was not usable and is ignored.")
+            if repair:
+                st.session_state[_WIDGET[name]] = None
     for a, b, label in (("dose_min", "dose_max", "Dose"), ("year_min", "year_max", "Year")):
         if kwargs[a] is not None and kwargs[b] is not None and kwargs[a] > kwargs[b]:
             problems.append(f"{label}: the minimum is above the maximum, so that range is not applied.")
@@ -163,20 +262,65 @@ def _reset() -> None:
     st.session_state["link_warnings"] = []
 
 
-def sync_url(state: FilterState) -> None:
-    """Write the filters and the current page's view options into the URL."""
+def link_params(state: FilterState) -> dict[str, list[str]]:
+    """The query parameters of the view on screen: the filters, then this page's view options."""
     params = to_query_params(state)
     for key, value in st.session_state.get("_run_view_params", {}).items():
         params[f"_{key}"] = [value]
+    return params
+
+
+def sync_url(state: FilterState) -> dict[str, list[str]]:
+    """Write the filters and the current page's view options into the URL; return them."""
+    params = link_params(state)
     current = {k: st.query_params.get_all(k) for k in st.query_params}
     if current != params:
         st.query_params.from_dict(params)
+    return params
+
+
+def page_link(page_path: str, params: dict[str, list[str]]) -> str:
+    """The address of a page with ``params``, exactly as the browser's address bar shows it.
+
+    ``page_path`` is the page's URL path ("" for the default page). The query
+    string is encoded as Streamlit encodes ``st.query_params`` for the browser
+    (``urllib.parse.urlencode`` with ``doseq``), in the same key order.
+    """
+    origin = ""
+    try:
+        url = st.context.url or ""
+        parts = urlsplit(url)
+        if parts.scheme and parts.netloc:
+            origin = f"{parts.scheme}://{parts.netloc}"
+    except Exception:  # noqa: BLE001 - no request context (AppTest)
+        origin = ""
+    base_path = (st.get_option("server.baseUrlPath") or "").strip("/")
+    path = "/" + "/".join(p for p in (base_path, page_path) if p)
+    query = urlencode(params, doseq=True)
+    return origin + path + ("?" + query if query else "")
 
 
 def begin_run() -> None:
     """Reset what lives for one run only (view parameters written to the URL, the dataset copy)."""
     st.session_state["_run_view_params"] = {}
     st.session_state["_run_cache"] = {}
+
+
+def finish_run(state: FilterState, page) -> None:
+    """End of every run: write the URL and fill the copy-link box with the same link.
+
+    Both come from this run's filter state and the view options the page
+    registered, so the copied link is always the address bar of the view on
+    screen (issue 11).
+    """
+    params = sync_url(state)
+    page_path = "" if getattr(page, "_default", False) else (getattr(page, "url_path", "") or "")
+    link = page_link(page_path, params)
+    st.session_state["_current_link"] = link
+    slot = st.session_state.get("_run_cache", {}).get("copy_link_slot")
+    if slot is not None:
+        with slot.container():
+            _copy_link_popover(link)
 
 
 def view_option(key: str, label: str, options: Sequence[str], default: str,
@@ -212,28 +356,69 @@ def view_option(key: str, label: str, options: Sequence[str], default: str,
     return value
 
 
+def view_text(key: str, label: str, max_chars: int = 100, help: str | None = None,
+              placeholder: str | None = None) -> str:
+    """A page's free-text view option (e.g. the Cases search) that lives in the URL as ``_<key>``.
+
+    The text from a link is used on first display (cut to ``max_chars``);
+    only non-empty text is written to the URL.
+    """
+    values = st.session_state.setdefault("view_values", {})
+    wkey = f"view_{key}"
+    if wkey not in st.session_state:
+        initial = values.get(key)
+        if initial is None:
+            raw = st.session_state.get("_initial_params", {}).get(f"_{key}")
+            initial = raw[0] if raw else ""
+        initial = "".join(ch for ch in str(initial) if ch.isprintable())[:max_chars]
+        st.session_state[wkey] = initial
+    value = st.text_input(label, key=wkey, max_chars=max_chars, help=help, placeholder=placeholder)
+    values[key] = value
+    if value.strip():
+        st.session_state["_run_view_params"][key] = value
+    return value
+
+
 # ---------------------------------------------------------------------------
 # Sidebar
 # ---------------------------------------------------------------------------
 
+def _label_func(labels: dict[str, str]):
+    """A fixed ``format_func``: the option's label, never anything that changes between runs."""
+    def fmt(code: str) -> str:
+        return labels.get(code, code)
+    return fmt
+
+
+def counts_text(name: str, counts: dict[str, tuple[int, int]], options: Sequence[str]) -> str:
+    """One caption line: how many patients and cohorts each option would show (e.g. ``MAS 10 · 3``)."""
+    _, labels = _FIELD_LABELS[name]
+    parts = [f"{labels.get(v, v)} {counts.get(v, (0, 0))[0]} · {counts.get(v, (0, 0))[1]}" for v in options]
+    return "; ".join(parts)
+
+
 def sidebar_filters(dataset: Dataset) -> FilterState:
-    """Render the shared filters in the sidebar and return the state they define."""
-    state, problems = state_from_widgets()
+    """Render the shared filters in the sidebar and return the state they define.
+
+    Option labels are fixed; the faceted counts are a caption under each
+    filter (see the module docstring for why).
+    """
+    state, problems = state_from_widgets(repair=True)
     with st.sidebar:
         st.header("Filters")
+        st.caption("Under each filter: patients · cohorts that choosing the option would show, "
+                   "with the other filters applied.")
         all_counts = _session_memo(
             "_counts_memo", (dataset_token(), state),
             lambda: {name: option_counts(dataset, state, name) for name in _FIELD_LABELS})
         for name, (title, labels) in _FIELD_LABELS.items():
             counts = all_counts[name]
-            present = [v for v in MULTI_KEYS[name][1] if counts[v] != (0, 0) or v in getattr(state, name)]
-
-            def fmt(v, labels=labels, counts=counts):
-                p, k = counts.get(v, (0, 0))
-                return f"{labels.get(v, v)} ({p} pts, {k} cohorts)"
-
-            st.multiselect(title, present, key=_WIDGET[name], format_func=fmt,
+            selected = getattr(state, name)
+            present = [v for v in MULTI_KEYS[name][1] if counts[v] != (0, 0) or v in selected]
+            st.multiselect(title, present, key=_WIDGET[name], format_func=_label_func(labels),
                            placeholder="All")
+            if present:
+                st.caption(counts_text(name, counts, present))
         c1, c2 = st.columns(2)
         c1.number_input("Dose min (mg/kg/day)", min_value=DOSE_BOUNDS[0], max_value=DOSE_BOUNDS[1],
                         value=None, step=0.5, key=_WIDGET["dose_min"], placeholder="any")
@@ -261,7 +446,8 @@ def active_filter_list(state: FilterState) -> None:
                       on_click=_remove_item, args=(field_name, value), help="Remove this filter")
         if items:
             st.button("Reset all filters", key="reset_filters", on_click=_reset, type="tertiary")
-        copy_link()
+        # filled at the end of the run (finish_run), when the page's view options are known
+        st.session_state["_run_cache"]["copy_link_slot"] = st.empty()
 
 
 def show_link_warnings() -> None:
@@ -278,19 +464,11 @@ def show_link_warnings() -> None:
                 st.rerun()
 
 
-def copy_link() -> None:
-    """Show the link of the current view, with a copy button."""
-    params = {k: st.query_params.get_all(k) for k in st.query_params}
-    query = urlencode([(k, v) for k, vs in params.items() for v in vs])
-    base = ""
-    try:
-        base = (st.context.url or "").split("?")[0]
-    except Exception:  # noqa: BLE001 - no request context (tests)
-        base = ""
-    link = base + ("?" + query if query else "")
+def _copy_link_popover(link: str) -> None:
+    """The copy-link button: a popover holding the link of the view on screen."""
     with st.popover("Copy link", icon=":material/link:"):
         st.caption("This link reopens the same page with the same filters and options.")
-        st.code(link or "(this page with no filters)", language=None)
+        st.code(link, language=None)
 
 
 # ---------------------------------------------------------------------------
@@ -363,3 +541,19 @@ def dataframe_download(df: pd.DataFrame, label: str, file_name: str, key: str) -
     # the bytes are made only when the user clicks (a large table costs nothing on a rerun)
     st.download_button(label, lambda: safe_csv(df), file_name=file_name, mime="text/csv", key=key,
                        on_click="ignore")
+
+
+def log_run_time(page, started: float) -> None:
+    """With ``DASHBOARD_LOG_RUNS=1``, print one line per finished run (page, milliseconds) to the server log.
+
+    The load test reads these lines to attribute a slow step to the server or
+    to the browser.
+    """
+    import os
+    import sys
+    import time
+
+    if os.environ.get("DASHBOARD_LOG_RUNS") == "1":
+        ms = (time.perf_counter() - started) * 1000.0
+        path = getattr(page, "url_path", "") or "/"
+        print(f"DASHBOARD_RUN page={path} ms={ms:.1f}", file=sys.stderr, flush=True)

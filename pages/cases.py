@@ -15,8 +15,7 @@ st.caption(f"{view.n_patients} patients described individually match the filters
 if view.cases.empty:
     st.info("No individually described patients match the current filters.")
 else:
-    query = st.text_input("Search (any text: author, country, variant, trigger, ...)", key="case_search",
-                          max_chars=100)
+    query = ui.view_text("cases_q", "Search (any text: author, country, variant, trigger, ...)", max_chars=100)
     table = case_table(view, query)
     st.caption(f"Showing {len(table)} of {view.n_patients}."
                + (f" The table lists the first {TABLE_LIMIT:,}; the CSV download holds all." if len(table) > TABLE_LIMIT else ""))

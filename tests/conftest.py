@@ -68,3 +68,48 @@ def _patch_apptest_pages_flag() -> None:
 
 
 _patch_apptest_pages_flag()
+
+
+# ---------------------------------------------------------------------------
+# Browser tests: one real server (started as README starts it) and one chromium
+# ---------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def live_server():
+    """The dashboard started with README's command (``bash scripts/run.sh``) on a free port."""
+    from browser_util import streamlit_server
+
+    with streamlit_server(readme_command=True) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's chromium driven by Playwright (one browser for the session)."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    from browser_util import launch_browser
+
+    with sync_api.sync_playwright() as p:
+        browser = launch_browser(p)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(autouse=True)
+def _server_log_is_clean(request):
+    """Every test that uses a live server fails when the server logged a traceback during it."""
+    server = None
+    for name in ("live_server", "server"):
+        if name in request.fixturenames:
+            value = request.getfixturevalue(name)
+            if hasattr(value, "log"):
+                server = value
+    if server is None:
+        yield
+        return
+    mark = server.log.mark()
+    yield
+    import time
+
+    time.sleep(0.3)  # let the log reader catch up
+    server.log.assert_clean(mark, f"during {request.node.nodeid}")

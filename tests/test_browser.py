@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from browser_util import CHROMIUM, launch_browser, streamlit_server, wait_idle
+from browser_util import CHROMIUM, wait_idle
 from conftest import ROOT, read_rows
 
 pytestmark = pytest.mark.browser
@@ -33,17 +33,13 @@ def _headline(page) -> str:
 
 
 @pytest.fixture(scope="module")
-def server():
-    with streamlit_server() as (base, _proc):
-        yield base
+def server(live_server):
+    return live_server.base
 
 
 @pytest.fixture(scope="module")
-def browser():
-    with playwright_api.sync_playwright() as p:
-        b = launch_browser(p)
-        yield b
-        b.close()
+def browser(chromium):
+    return chromium
 
 
 def _query(url: str) -> dict:

@@ -111,7 +111,7 @@ def test_cases_page_search():
     if not rows:
         pytest.skip("no cases")
     at = _app(page="pages/cases.py")
-    at.text_input(key="case_search").set_value("zzzz-no-such-text").run()
+    at.text_input(key="view_cases_q").set_value("zzzz-no-such-text").run()
     assert f"Showing 0 of {len(rows)}." in _text(at)
 
 
