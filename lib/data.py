@@ -257,7 +257,80 @@ def _cohort_count_rule(cohorts: pd.DataFrame, fname: str, raw: pd.DataFrame) -> 
     return issues
 
 
-_ROW_RULES = {"sources": _source_metadata_rule, "cohorts": _cohort_count_rule}
+_REASON_PART = re.compile(r"\s*([^:;]+?)\s*:\s*(\d+)\s*")
+
+
+def parse_exclusion_reasons(cell) -> tuple[dict[str, int], str | None]:
+    """Read a screening row's ``code: n; code: n`` cell.
+
+    Returns
+    -------
+    counts : dict
+        Records per reason code, in the order written (empty for a blank cell).
+    error : str or None
+        What is wrong when a part is not ``code: n``, names a code outside
+        ``schema.EXCLUSION_REASONS`` or repeats a code (``counts`` then holds
+        the parts read before it).
+    """
+    counts: dict[str, int] = {}
+    if is_blank(cell):
+        return counts, None
+    for part in str(cell).split(";"):
+        if not part.strip():
+            continue
+        m = _REASON_PART.fullmatch(part)
+        if not m:
+            return counts, f"'{_short(part.strip())}' is not of the form `reason: n`"
+        code, n = m.group(1), int(m.group(2))
+        if code not in schema.EXCLUSION_REASONS:
+            return counts, f"'{_short(code)}' is not a reason code (allowed: {', '.join(schema.EXCLUSION_REASONS)})"
+        if code in counts:
+            return counts, f"reason '{code}' is listed twice"
+        counts[code] = n
+    return counts, None
+
+
+_FLOW_COUNTS = ("records_found", "records_new", "screened", "included", "excluded")
+
+
+def _screening_flow_rule(screening: pd.DataFrame, fname: str, raw: pd.DataFrame) -> list[ValidationIssue]:
+    """Each look-up's numbers add up, as the methods page's flow diagram needs.
+
+    ``records_new`` <= ``records_found``; ``screened`` = ``records_new`` (a new
+    record is screened once, repeats are not); ``included`` + ``excluded`` =
+    ``screened``; the reasons, all from ``schema.EXCLUSION_REASONS``, add up to
+    ``excluded``. A count that is empty, or already reported as invalid, is not
+    used in the sums.
+    """
+    issues = []
+    blank = {c: (raw[c].map(is_blank).tolist() if c in raw.columns else [True] * len(raw)) for c in _FLOW_COUNTS}
+    for i, row in enumerate(screening.itertuples(index=False)):
+        line = i + 2
+        for c in _FLOW_COUNTS[1:]:
+            if blank[c][i]:
+                issues.append(ValidationIssue(fname, line, c, "value is needed for the screening flow"))
+        v = {c: (None if pd.isna(getattr(row, c)) else int(getattr(row, c))) for c in _FLOW_COUNTS}
+        reasons, err = parse_exclusion_reasons(row.exclusion_reasons)
+        if err:
+            issues.append(ValidationIssue(fname, line, "exclusion_reasons", err))
+        if v["records_new"] is not None and v["records_found"] is not None and v["records_new"] > v["records_found"]:
+            issues.append(ValidationIssue(fname, line, "records_new",
+                                          f"{v['records_new']} new records is more than the {v['records_found']} found"))
+        if v["screened"] is not None and v["records_new"] is not None and v["screened"] != v["records_new"]:
+            issues.append(ValidationIssue(fname, line, "screened",
+                                          f"{v['screened']} screened, but {v['records_new']} new records "
+                                          "(each new record is screened once; repeats are not)"))
+        if None not in (v["included"], v["excluded"], v["screened"]) and v["included"] + v["excluded"] != v["screened"]:
+            issues.append(ValidationIssue(fname, line, "excluded",
+                                          f"included {v['included']} + excluded {v['excluded']} = "
+                                          f"{v['included'] + v['excluded']}, but {v['screened']} were screened"))
+        if not err and v["excluded"] is not None and sum(reasons.values()) != v["excluded"]:
+            issues.append(ValidationIssue(fname, line, "exclusion_reasons",
+                                          f"reasons add up to {sum(reasons.values())}, but excluded is {v['excluded']}"))
+    return issues
+
+
+_ROW_RULES = {"sources": _source_metadata_rule, "cohorts": _cohort_count_rule, "screening": _screening_flow_rule}
 
 
 def _empty(table: Table) -> pd.DataFrame:

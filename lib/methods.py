@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from lib import schema
-from lib.data import Dataset
+from lib.data import Dataset, parse_exclusion_reasons
 
 
 def data_dictionary() -> pd.DataFrame:
@@ -26,62 +26,147 @@ def data_dictionary() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+_FLOW_COUNTS = ("records_found", "records_new", "screened", "included", "excluded")
+
+
 @dataclass(frozen=True)
 class ScreeningFlow:
-    """PRISMA-style counts summed over the screening log."""
+    """PRISMA-style counts summed over the screening log.
+
+    ``records_found`` >= ``records_new`` (records after removing repeats) =
+    ``screened`` = ``included`` + ``excluded``, and the ``exclusion_reasons``
+    add up to ``excluded`` when the log passes :func:`lib.data.load_dataset`'s
+    screening rule.
+    """
 
     queries: int
     records_found: int
     records_new: int
-    duplicates: int
+    repeats: int  # records_found - records_new: records met by an earlier look-up
     screened: int
     excluded: int
     included: int
-    exclusion_reasons: pd.DataFrame  # columns reason, records
+    exclusion_reasons: pd.DataFrame  # reason (code), label (plain words), records; vocabulary order, no zero rows
+    by_round: pd.DataFrame  # round, queries, records_found, records_new, repeats, screened, excluded, included
 
 
-def screening_flow(screening: pd.DataFrame) -> ScreeningFlow:
-    """Sum the screening log into the counts of a flow diagram.
+def _counts(df: pd.DataFrame) -> dict[str, int]:
+    out = {c: int(pd.to_numeric(df[c], errors="coerce").fillna(0).sum()) for c in _FLOW_COUNTS}
+    out["repeats"] = out["records_found"] - out["records_new"]
+    return out
 
-    Exclusion reasons are parsed from ``reason: n; reason: n`` cells; text
-    that does not follow the pattern is counted under ``other``.
+
+def screening_flow(screening: pd.DataFrame, curation_round: int | None = None) -> ScreeningFlow:
+    """Sum the normalised screening log into the counts of a flow diagram.
+
+    Parameters
+    ----------
+    screening : DataFrame
+        The screening table (``Dataset.screening``): one row per look-up, with
+        ``exclusion_reasons`` written ``code: n; code: n``.
+    curation_round : int, optional
+        Only this curation round (column ``round``); all rounds when omitted.
+
+    Returns
+    -------
+    ScreeningFlow
+        Totals, the exclusions per reason (codes of ``schema.EXCLUSION_REASONS``
+        with their plain-word labels) and one row of totals per round.
+
+    Raises
+    ------
+    ValueError
+        When a reason cell is not ``code: n; ...`` with codes from the vocabulary
+        (the loader reports these with file, row and column).
     """
-    def total(col):
-        return int(pd.to_numeric(screening[col], errors="coerce").fillna(0).sum())
-
-    found = total("records_found")
-    new = total("records_new") if screening["records_new"].notna().any() else found
-    reasons: dict[str, int] = {}
-    for cell in screening["exclusion_reasons"].dropna():
-        for part in str(cell).split(";"):
-            if ":" in part:
-                name, _, num = part.rpartition(":")
-                try:
-                    reasons[name.strip().lower()] = reasons.get(name.strip().lower(), 0) + int(num.strip())
-                    continue
-                except ValueError:
-                    pass
-            if part.strip():
-                reasons["other"] = reasons.get("other", 0)
-    reason_df = pd.DataFrame(sorted(reasons.items(), key=lambda kv: -kv[1]), columns=["reason", "records"])
-    return ScreeningFlow(
-        queries=len(screening), records_found=found, records_new=new, duplicates=max(found - new, 0),
-        screened=total("screened"), excluded=total("excluded"), included=total("included"),
-        exclusion_reasons=reason_df,
+    screening = screening.reindex(columns=list(schema.SCREENING.column_names))
+    if curation_round is None:
+        log = screening
+    else:
+        log = screening.loc[pd.to_numeric(screening["round"], errors="coerce").eq(curation_round).fillna(False)]
+    reasons = dict.fromkeys(schema.EXCLUSION_REASONS, 0)
+    for qid, cell in zip(log["query_id"], log["exclusion_reasons"]):
+        counts, err = parse_exclusion_reasons(cell)
+        if err:
+            raise ValueError(f"screening look-up {qid}: {err}")
+        for code, n in counts.items():
+            reasons[code] += n
+    reason_df = pd.DataFrame(
+        [{"reason": c, "label": schema.EXCLUSION_REASON_LABELS[c], "records": n} for c, n in reasons.items() if n],
+        columns=["reason", "label", "records"],
     )
+    rounds = []
+    for r, sub in log.groupby("round", dropna=False, sort=True):
+        rounds.append({"round": r, "queries": len(sub), **_counts(sub)})
+    by_round = pd.DataFrame(rounds, columns=["round", "queries", "records_found", "records_new", "repeats",
+                                             "screened", "excluded", "included"])
+    return ScreeningFlow(queries=len(log), **_counts(log), exclusion_reasons=reason_df, by_round=by_round)
+
+
+def yield_curve(screening: pd.DataFrame, window: int = 100) -> pd.DataFrame:
+    """New publications per look-up, in the order the look-ups were run.
+
+    The protocol (``CURATION.md``) searches on until the last 100 look-ups found
+    fewer than 4 new publications; this is the curve that rule reads.
+
+    Parameters
+    ----------
+    screening : DataFrame
+        The screening table.
+    window : int
+        Number of look-ups in the rolling window (default 100).
+
+    Returns
+    -------
+    DataFrame
+        One row per look-up ordered by (``round``, ``date``, ``time``, ``seq``),
+        empty times and sequence numbers last, ties in table order. Columns:
+        ``round``, ``date``, ``time``, ``seq``, ``query_id``, ``pass_name``,
+        ``lookup`` (1, 2, ... in that order), ``included`` (new publications
+        that look-up added), ``included_cumulative``, ``included_in_window``
+        (new publications over the last ``window`` look-ups, this one
+        included) and ``lookups_in_window`` (fewer than ``window`` at the start,
+        where the window is not yet full).
+    """
+    cols = ["round", "date", "time", "seq", "query_id", "pass_name"]
+    out = screening.reindex(columns=cols + ["included"]).copy()
+    out["_order"] = range(len(out))
+    out = out.sort_values(["round", "date", "time", "seq", "_order"], na_position="last", kind="mergesort")
+    out = out.drop(columns="_order").reset_index(drop=True)
+    out["lookup"] = range(1, len(out) + 1)
+    out["included"] = pd.to_numeric(out["included"], errors="coerce").fillna(0).astype(int)
+    out["included_cumulative"] = out["included"].cumsum()
+    out["included_in_window"] = out["included"].rolling(window, min_periods=1).sum().astype(int)
+    out["lookups_in_window"] = out["lookup"].clip(upper=window)
+    return out[cols + ["lookup", "included", "included_cumulative", "included_in_window", "lookups_in_window"]]
+
+
+def _dot_text(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"')
 
 
 def flow_dot(flow: ScreeningFlow, n_sources: int, n_cases: int, n_cohorts: int) -> str:
-    """Graphviz DOT text of the flow diagram (numbers only, no free text from data)."""
+    """Graphviz DOT text of the flow diagram.
+
+    Only numbers and fixed labels (the schema's reason labels) reach the text:
+    nothing typed into the data can change the diagram's syntax.
+    """
+    reasons = "".join(
+        f"{_dot_text(schema.EXCLUSION_REASON_LABELS[r])}: {int(n)}\\l"
+        for r, n in zip(flow.exclusion_reasons["reason"], flow.exclusion_reasons["records"])
+        if r in schema.EXCLUSION_REASON_LABELS
+    )
     return f"""digraph flow {{
   rankdir=TB; node [shape=box, style=rounded, fontname="Helvetica", fontsize=11];
-  a [label="Records found by {flow.queries} queries\\nn = {flow.records_found}"];
+  a [label="Records found by {flow.queries} look-ups\\nn = {flow.records_found}"];
+  r [label="Repeats of records found earlier\\nn = {flow.repeats}"];
   b [label="Records after removing repeats\\nn = {flow.records_new}"];
-  c [label="Records screened\\nn = {flow.screened}"];
-  d [label="Records excluded\\nn = {flow.excluded}"];
-  e [label="Publications included\\nn = {n_sources}"];
-  f [label="{n_cases} patients described individually\\n{n_cohorts} cohort rows"];
-  a -> b -> c -> e -> f; c -> d;
+  c [label="Records screened (title and abstract)\\nn = {flow.screened}"];
+  d [label="Records excluded\\nn = {flow.excluded}\\n{reasons}"];
+  e [label="Publications included\\nn = {flow.included}"];
+  f [label="{n_sources} publications in the dataset\\n{n_cases} patients described individually\\n{n_cohorts} cohort rows"];
+  a -> b -> c -> e -> f; a -> r; c -> d;
+  {{rank=same; b; r}} {{rank=same; e; d}}
 }}"""
 
 

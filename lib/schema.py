@@ -192,6 +192,17 @@ EXCLUSION_REASONS = (
     "not_in_corpus",
     "other",
 )
+EXCLUSION_REASON_LABELS = {
+    "no_anakinra": "Anakinra not given, or not stated",
+    "not_dira_or_hlh": "Not DIRA, HLH or MAS",
+    "no_patient_data": "No patient or group figures to extract",
+    "review_no_new_patients": "Review or guideline without new patients",
+    "duplicate_publication": "Another copy of a publication already counted",
+    "not_a_publication": "Not a publication (patient leaflet, encyclopedia, news, ...)",
+    "not_identifiable": "Cannot be identified or cited (no title, year or authors)",
+    "not_in_corpus": "Text not available to read",
+    "other": "Other reason",
+}
 
 PUB_TYPES = (
     "case_report",

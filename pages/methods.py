@@ -20,7 +20,13 @@ st.subheader("Screening flow")
 st.graphviz_chart(methods.flow_dot(flow, len(ds.sources), len(ds.cases), len(ds.cohorts)))
 if len(flow.exclusion_reasons):
     st.caption("Reasons for exclusion (records)")
-    st.dataframe(flow.exclusion_reasons, hide_index=True)
+    st.dataframe(flow.exclusion_reasons[["label", "records"]], hide_index=True,
+                 column_config={"label": "Reason", "records": "Records"})
+curve = methods.yield_curve(ds.screening)
+if len(curve):
+    st.line_chart(curve, x="lookup", y="included_in_window", x_label="Look-up", y_label="New publications",
+                  height=220)
+    st.caption("new publications per look-up, rolling over the last 100")
 with st.expander(f"Screening log ({flow.queries} queries)"):
     st.dataframe(ds.screening, hide_index=True, width="stretch")
 
