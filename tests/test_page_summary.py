@@ -87,8 +87,10 @@ def test_case_response_numbers_and_citations(mas):
     line = [ln for ln in page_text(mas).splitlines() if text in ln][0]
     for sid in _case_sources(stated):
         author, year = authors[sid]
-        if author:
+        if author and year:
             assert f"{author} {year}" in line, (sid, line)
+        elif author:
+            assert author in line, (sid, line)
 
 
 def test_pooled_response_across_cohorts(mas):
