@@ -63,7 +63,7 @@ with st.sidebar:
                f"{len(dataset.cohorts)} cohorts.")
     ui.image_format_picker()
     with st.expander("How to cite"):
-        st.write(dataset.meta.get("citation", ""))
+        st.text(ui.plain_text(dataset.meta.get("citation", "")))  # may hold an upload's file name: plain text
     st.caption(":material/medical_information: " + ui.DISCLAIMER)
 
 st.caption(":material/medical_information: " + ui.DISCLAIMER)

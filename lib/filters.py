@@ -26,6 +26,7 @@ the pages. Defaults (no selection) are never written to the URL.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields, replace
 
@@ -57,6 +58,35 @@ NUMBER_KEYS: dict[str, tuple[str, tuple[float, float], bool]] = {
     "year_max": ("year_max", YEAR_BOUNDS, True),
 }
 FILTER_KEYS = tuple(k for k, _ in MULTI_KEYS.values()) + tuple(k for k, _, _ in NUMBER_KEYS.values())
+
+# Page view options (the link's underscore keys, written ``_<key>``) and the page each belongs to
+# (its URL path; "" is the Overview). README's table lists them; a test checks that every
+# ``ui.view_option`` / ``ui.view_text`` key a page uses is here.
+VIEW_KEYS: dict[str, str] = {
+    "summary_detail": "summary",
+    "dosing_group": "dosing",
+    "dosing_unit": "dosing",
+    "labs_analyte": "labs",
+    "labs_scale": "labs",
+    "labs_window": "labs",
+    "outcomes_by": "outcomes",
+    "outcomes_measure": "outcomes",
+    "outcomes_km_by": "outcomes",
+    "pooled_outcome": "pooled",
+    "pooled_by": "pooled",
+    "pooled_method": "pooled",
+    "pooled_test": "pooled",
+    "pooled_class": "pooled",
+    "safety_by": "safety",
+    "case": "cases",
+    "cases_q": "cases",
+}
+# Keys the server itself adds to a link (scripts/serve.py): the query was too long and dropped,
+# or an address with extra path segments was sent to the nearest page.
+SYSTEM_KEYS = ("_link_too_long", "_from_path")
+MAX_QUERY_VALUES = 200  # values per link that are read; the rest are ignored with a warning
+
+_ASCII_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 
 @dataclass(frozen=True)
@@ -160,13 +190,18 @@ def from_query_params(params: Mapping[str, Iterable[str] | str]) -> tuple[Filter
     """
     warnings: list[str] = []
     kwargs: dict = {}
+    total = sum(len(_as_list(v)) for v in params.values())
+    if total > MAX_QUERY_VALUES:
+        warnings.append(f"The link has {total} values; only the first {MAX_QUERY_VALUES} of each key were read.")
     for name, (key, allowed) in MULTI_KEYS.items():
-        raw = _as_list(params.get(key))
+        raw = _as_list(params.get(key))[:MAX_QUERY_VALUES]
         kept: list[str] = []
         for value in raw:
-            v = value.strip().lower()
+            stripped = value.strip()
+            # ASCII only before case folding: a Kelvin sign "K" or a dotted "İ" must not fold into a code
+            v = stripped.lower() if stripped.isascii() else stripped
             if v in allowed:
-                kept.append(v)
+                kept.append(v)  # a repeat of a chosen value changes nothing (FilterState keeps one)
             else:
                 warnings.append(f"Ignored {key}={quote_value(value)}: not one of {', '.join(allowed)}.")
         kwargs[name] = tuple(kept)
@@ -178,7 +213,8 @@ def from_query_params(params: Mapping[str, Iterable[str] | str]) -> tuple[Filter
             warnings.append(f"{key} was given {len(raw)} times; used the first.")
         value = raw[0].strip()
         try:
-            if len(value) > MAX_VALUE_LENGTH:
+            # one strict grammar: ASCII digits, one optional "." and exponent; no "_", no other digits
+            if len(value) > MAX_VALUE_LENGTH or not _ASCII_NUMBER.fullmatch(value):
                 raise ValueError
             number = float(value)
             if not math.isfinite(number):
@@ -199,9 +235,48 @@ def from_query_params(params: Mapping[str, Iterable[str] | str]) -> tuple[Filter
             kwargs.pop(a)
             kwargs.pop(b)
     for key in params:
-        if key not in FILTER_KEYS and not str(key).startswith("_"):
-            warnings.append(f"Ignored unknown link parameter {quote_value(str(key))}.")
+        key = str(key)
+        if key in FILTER_KEYS or key in SYSTEM_KEYS:
+            continue
+        if key.startswith("_") and key[1:] in VIEW_KEYS:
+            n = len(_as_list(params.get(key)))
+            if n > 1:
+                warnings.append(f"{quote_value(key)} was given {n} times; used the first.")
+            continue
+        warnings.append(f"Ignored unknown link parameter {quote_value(key)}.")
     return FilterState(**kwargs), warnings
+
+
+PAGE_NAMES = {
+    "": "Overview", "summary": "Evidence summary", "dosing": "Dosing", "labs": "Labs before and after",
+    "outcomes": "Outcomes", "pooled": "Pooled evidence", "genetics": "Genetics (DIRA)", "cases": "Cases",
+    "upload": "Upload your data", "methods": "Data and methods", "background": "Background", "safety": "Safety",
+}
+
+
+def view_key_warnings(params: Mapping[str, Iterable[str] | str], page_path: str) -> list[str]:
+    """Warnings for view options of a link that belong to another page than ``page_path``."""
+    out = []
+    for key in params:
+        key = str(key)
+        if key.startswith("_") and key[1:] in VIEW_KEYS and VIEW_KEYS[key[1:]] != page_path:
+            owner = PAGE_NAMES.get(VIEW_KEYS[key[1:]], VIEW_KEYS[key[1:]])
+            out.append(f"Ignored {quote_value(key)}: it is an option of the {owner} page, not of this one.")
+    return out
+
+
+def system_notes(params: Mapping[str, Iterable[str] | str]) -> list[str]:
+    """Plain-language notes for the keys the server adds (see :data:`SYSTEM_KEYS`)."""
+    notes = []
+    too_long = _as_list(params.get("_link_too_long"))
+    if too_long:
+        size = too_long[0] if too_long[0].isdigit() and len(too_long[0]) < 10 else "too many"
+        notes.append(f"The link's query ({size} characters) was longer than the server accepts (1,000 values or "
+                     "512 KiB), so none of it was read: this page shows the whole dataset.")
+    from_path = _as_list(params.get("_from_path"))
+    if from_path:
+        notes.append(f"The address {quote_value(from_path[0])} does not exist; this is the nearest page.")
+    return notes
 
 
 def _as_list(value) -> list[str]:

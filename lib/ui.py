@@ -47,6 +47,7 @@ import streamlit as st
 
 from lib import schema
 from lib.data import Dataset, DataValidationError, load_dataset
+from lib.safe_text import escape_markdown, plain
 from lib.filters import (
     MULTI_KEYS,
     DOSE_BOUNDS,
@@ -57,6 +58,8 @@ from lib.filters import (
     describe_item,
     from_query_params,
     quote_value,
+    system_notes,
+    view_key_warnings,
     option_counts,
     to_query_params,
 )
@@ -155,7 +158,8 @@ def init_session() -> None:
     params = {k: st.query_params.get_all(k) for k in st.query_params}
     state, warnings = from_query_params(params)
     st.session_state["_initial_params"] = params
-    st.session_state["link_warnings"] = warnings
+    st.session_state["link_warnings"] = system_notes(params) + warnings
+    st.session_state["_check_view_keys"] = True
     st.session_state["view_values"] = {}
     _write_widgets(state)
     st.session_state["_initialised"] = True
@@ -306,15 +310,28 @@ def begin_run() -> None:
     st.session_state["_run_cache"] = {}
 
 
+def _link_warning(text: str) -> None:
+    """Add a warning about the link (shown, as plain text, in the box at the top of the page)."""
+    warnings = st.session_state.setdefault("link_warnings", [])
+    if text not in warnings:
+        warnings.append(text)
+
+
 def finish_run(state: FilterState, page) -> None:
     """End of every run: write the URL and fill the copy-link box with the same link.
 
     Both come from this run's filter state and the view options the page
     registered, so the copied link is always the address bar of the view on
-    screen (issue 11).
+    screen (issue 11). On a session's first run the link's view options are
+    also checked against the page they belong to, and the warning box is
+    filled last, so that what the page found wrong in the link shows at once.
     """
-    params = sync_url(state)
     page_path = "" if getattr(page, "_default", False) else (getattr(page, "url_path", "") or "")
+    if st.session_state.pop("_check_view_keys", False):
+        for w in view_key_warnings(st.session_state.get("_initial_params", {}), page_path):
+            _link_warning(w)
+    _fill_link_warnings()
+    params = sync_url(state)
     link = page_link(page_path, params)
     st.session_state["_current_link"] = link
     slot = st.session_state.get("_run_cache", {}).get("copy_link_slot")
@@ -342,7 +359,9 @@ def view_option(key: str, label: str, options: Sequence[str], default: str,
                 if raw[0] in options:
                     initial = raw[0]
                 else:
-                    st.warning(f"Ignored _{key}={quote_value(raw[0])} in the link: not one of {', '.join(map(str, options))}.")
+                    shown = ", ".join(str(format_func(o)) for o in options[:12]) + (", ..." if len(options) > 12 else "")
+                    _link_warning(f"Ignored _{key}={quote_value(raw[0])} in the link: not one of the choices "
+                                  f"({shown}).")
         st.session_state[wkey] = initial if initial in options else default
     if st.session_state[wkey] not in options:
         st.session_state[wkey] = default
@@ -451,17 +470,26 @@ def active_filter_list(state: FilterState) -> None:
 
 
 def show_link_warnings() -> None:
+    """Reserve the place of the link-warning box (filled at the end of the run, see :func:`finish_run`)."""
+    st.session_state["_run_cache"]["link_warning_slot"] = st.empty()
+
+
+def _dismiss_link_warnings() -> None:
+    st.session_state["link_warnings"] = []
+
+
+def _fill_link_warnings() -> None:
     warnings = st.session_state.get("link_warnings") or []
-    if warnings:
-        with st.container(border=True):
-            st.warning("Some parts of the link were not understood and were ignored:")
-            for w in warnings[:20]:
-                st.text(w)
-            if len(warnings) > 20:
-                st.text(f"... and {len(warnings) - 20} more")
-            if st.button("Dismiss", key="dismiss_link_warnings"):
-                st.session_state["link_warnings"] = []
-                st.rerun()
+    slot = st.session_state.get("_run_cache", {}).get("link_warning_slot")
+    if not warnings or slot is None:
+        return
+    with slot.container(border=True):
+        st.warning("Some parts of the link were not understood and were ignored:")
+        for w in warnings[:20]:
+            st.text(plain(w, 300))  # plain text: nothing from a link is ever rendered as Markdown
+        if len(warnings) > 20:
+            st.text(f"... and {len(warnings) - 20} more")
+        st.button("Dismiss", key="dismiss_link_warnings", on_click=_dismiss_link_warnings)
 
 
 def _copy_link_popover(link: str) -> None:
@@ -557,3 +585,13 @@ def log_run_time(page, started: float) -> None:
         ms = (time.perf_counter() - started) * 1000.0
         path = getattr(page, "url_path", "") or "/"
         print(f"DASHBOARD_RUN page={path} ms={ms:.1f}", file=sys.stderr, flush=True)
+
+
+def safe(value, max_chars: int | None = None) -> str:
+    """Text the app did not write, ready to go into Markdown (see :mod:`lib.safe_text`)."""
+    return escape_markdown(value, max_chars)
+
+
+def plain_text(value, max_chars: int | None = None) -> str:
+    """Text the app did not write, for a plain-text element (``st.text``)."""
+    return plain(value, max_chars)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 from streamlit.testing.v1 import AppTest
+
+from lib.safe_text import WORD_JOINER
 
 from conftest import ROOT
 
@@ -30,4 +34,15 @@ def page_text(at: AppTest) -> str:
     parts += [str(getattr(m, "value", "")) for m in at.main.metric]
     parts += [t.value for t in at.main.text]
     parts += [getattr(x, "value", "") for x in at.main.info] + [getattr(x, "value", "") for x in at.main.warning]
-    return "\n".join(str(p) for p in parts)
+    return rendered("\n".join(str(p) for p in parts))
+
+
+def rendered(markdown_source: str) -> str:
+    """The text a reader sees for Markdown written with lib.safe_text (backslash escapes and word joiners gone)."""
+    text = re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown_source)
+    return text.replace(WORD_JOINER, "")
+
+
+def link_warnings(at: AppTest) -> list[str]:
+    """What the page says about the link: the warning box's heading and its plain-text lines."""
+    return [w.value for w in at.warning] + [t.value for t in at.text]

@@ -144,7 +144,7 @@ IDLE_JS = """() => {
 }"""
 
 
-def wait_idle(page, timeout: float = 30000) -> None:
+def wait_idle(page, timeout: float = 60000) -> None:
     """Wait until Streamlit has finished its run: no status widget, skeleton or stale element, twice 300 ms apart."""
     page.wait_for_timeout(300)
     page.wait_for_function(IDLE_JS, timeout=timeout)

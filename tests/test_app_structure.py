@@ -71,11 +71,40 @@ def test_readme_has_two_setup_commands_and_documents_every_url_key():
     assert "bash scripts/test.sh" in ci
 
 
+def _view_keys_used() -> dict[str, set[str]]:
+    """Every view-option key a page passes to ui.view_option / ui.view_text, by page file."""
+    used: dict[str, set[str]] = {}
+    for path in _sources("pages"):
+        keys = set(re.findall(r'view_(?:option|text)\(\s*"([a-z_]+)"', path.read_text()))
+        if keys:
+            used[path.stem] = keys
+    return used
+
+
 def test_every_page_view_option_is_documented_in_readme():
     readme = (ROOT / "README.md").read_text()
-    keys = set()
-    for path in _sources("pages"):
-        keys |= set(re.findall(r'view_option\(\s*"([a-z_]+)"', path.read_text()))
+    keys = set().union(*_view_keys_used().values())
     assert keys, "no view options found"
     for key in sorted(keys):
         assert f"`_{key}`" in readme, f"view option _{key} is not documented in README"
+
+
+def test_every_page_view_option_is_registered_with_its_page():
+    """The link checker (lib.filters.VIEW_KEYS) knows every view option and the page it belongs to."""
+    from lib.filters import VIEW_KEYS
+
+    app = (ROOT / "app.py").read_text()
+    for page, keys in _view_keys_used().items():
+        m = re.search(rf'"pages/{page}\.py"[^)]*url_path="([a-z]*)"', app)
+        path = m.group(1) if m else page
+        if re.search(rf'"pages/{page}\.py"[^)]*default=True', app):
+            path = ""
+        for key in keys:
+            assert key in VIEW_KEYS, f"view option {key} of pages/{page}.py is not in lib.filters.VIEW_KEYS"
+            assert VIEW_KEYS[key] == path, f"VIEW_KEYS says {key} belongs to {VIEW_KEYS[key]!r}, not {path!r}"
+
+
+def test_the_server_is_started_through_serve_py():
+    """README's command and the tests start scripts/serve.py (legacy pages mode, long links, odd paths)."""
+    run = (ROOT / "scripts" / "run.sh").read_text()
+    assert "scripts/serve.py" in run

@@ -52,7 +52,19 @@ CASES = [
     ({"cotherapy": ["etoposide"], "pubtype": ["case_report"]}, FilterState(cotherapies=("etoposide",), pub_types=("case_report",)), 0),
     ({"trigger": ["<script>alert(1)</script>"]}, FilterState(), 1),
     ({"bogus": ["1"]}, FilterState(), 1),
-    ({"_analyte": ["crp"]}, FilterState(), 0),  # view options belong to pages
+    ({"_labs_analyte": ["crp"]}, FilterState(), 0),  # view options belong to pages
+    ({"_analyte": ["crp"]}, FilterState(), 1),  # an unknown view option is reported
+    ({"_summary_details": ["full"]}, FilterState(), 1),
+    ({"__proto__": ["1"]}, FilterState(), 1),
+    ({"_pooled_by": ["trigger", "route"]}, FilterState(), 1),  # a repeated single-value key
+    ({"dose_min": ["1_0"]}, FilterState(), 1),  # Python's float() would read 10
+    ({"dose_min": ["١٠"]}, FilterState(), 1),  # Arabic-Indic digits
+    ({"year_min": ["２０２０"]}, FilterState(), 1),  # full-width digits
+    ({"dose_max": ["1e1"]}, FilterState(dose_max=10.0), 0),
+    ({"dose_max": [".5"]}, FilterState(dose_max=0.5), 0),
+    ({"trigger": ["Kawasaki"]}, FilterState(), 1),  # Kelvin sign K is not folded into "kawasaki"
+    ({"trigger": ["KAWASAKI"]}, FilterState(triggers=("kawasaki",)), 0),
+    ({"_link_too_long": ["600000"]}, FilterState(), 0),  # the server's note, read by system_notes
     ({"condition": ["mas\x00"]}, FilterState(), 1),
     ({"dose_min": ["9" * 500]}, FilterState(), 1),
 ]
@@ -226,3 +238,27 @@ def test_lab_selection_is_the_same_with_and_without_positional_links(shipped):
         a = apply_filters(linked, state).labs["lab_id"].tolist()
         b = apply_filters(plain, state).labs["lab_id"].tolist()
         assert a == b
+
+
+def test_view_options_of_another_page_are_reported():
+    from lib.filters import view_key_warnings
+
+    params = {"_pooled_by": ["trigger"], "_labs_scale": ["log"], "condition": ["mas"]}
+    assert view_key_warnings(params, "labs") == [
+        "Ignored '_pooled_by': it is an option of the Pooled evidence page, not of this one."]
+    assert view_key_warnings(params, "pooled") == [
+        "Ignored '_labs_scale': it is an option of the Labs before and after page, not of this one."]
+
+
+def test_system_notes_explain_what_the_server_did():
+    from lib.filters import system_notes
+
+    assert "longer than the server accepts" in system_notes({"_link_too_long": ["600000"]})[0]
+    assert "does not exist" in system_notes({"_from_path": ["/cases/x/y"]})[0]
+    assert system_notes({"condition": ["mas"]}) == []
+
+
+def test_too_many_values_are_cut_with_a_warning():
+    state, warnings = from_query_params({"condition": ["mas"] * 300})
+    assert state == FilterState(conditions=("mas",))
+    assert any("only the first 200" in w for w in warnings)

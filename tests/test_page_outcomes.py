@@ -15,7 +15,7 @@ import pytest
 from scipy import stats as sps
 from streamlit.testing.v1 import AppTest
 
-from apptest_util import APP, page_text, run_app
+from apptest_util import APP, page_text, run_app, link_warnings
 from conftest import ROOT, read_rows
 from lib import schema
 from lib.data import load_dataset
@@ -121,7 +121,7 @@ def test_empty_filter_result_shows_a_message():
 def test_bad_view_option_in_link_warns_and_falls_back():
     at = run_app({"_outcomes_by": "<b>x</b>", "_outcomes_km_by": "nope"}, PAGE)
     assert not at.exception, at.exception
-    warnings = " ".join(w.value for w in at.main.warning)
+    warnings = " ".join(link_warnings(at))
     assert "_outcomes_by" in warnings and "_outcomes_km_by" in warnings
     assert at.radio(key="view_outcomes_by").value == "condition"
 

@@ -131,6 +131,10 @@ class Walk:
             self.ui.choose_radio(key, choice)
         elif kind == "selectbox":
             choices = self.ui.selectbox_choices(key)
+            if not choices:
+                self.steps.append(f"view option {key}: nothing to select")
+                self.ui.page.keyboard.press("Escape")
+                return
             choice = self.rng.choice(choices)
             self.steps.append(f"view option {key}: select {choice!r}")
             self.ui.choose_selectbox(key, choice)

@@ -27,6 +27,7 @@ PAGE_PATHS = {"Overview": "/", "Evidence summary": "/summary", "Dosing": "/dosin
               "Outcomes": "/outcomes", "Pooled evidence": "/pooled", "Genetics (DIRA)": "/genetics", "Cases": "/cases",
               "Upload your data": "/upload", "Data and methods": "/methods", "Background": "/background"}
 PAGE_TITLES = list(PAGE_PATHS)
+NOT_OPTIONS = {"No results", "No options to select"}  # texts the drop-down shows when nothing matches
 ERROR_TEXT = re.compile(r"encountered an error|Traceback|StreamlitAPIException", re.I)
 
 
@@ -91,7 +92,8 @@ class UI:
             box.locator("input").first.click()
             try:
                 options.first.wait_for(timeout=4000)
-                return [o.inner_text().strip() for o in options.all()]
+                texts = [o.inner_text().strip() for o in options.all()]
+                return [t for t in texts if t not in NOT_OPTIONS]
             except Exception:  # noqa: BLE001 - nothing offered (yet)
                 self.page.keyboard.press("Escape")
         return []
@@ -177,10 +179,16 @@ class UI:
         self.idle()
 
     def selectbox_choices(self, key: str) -> list[str]:
-        self._view(key).locator("input").first.click()
         options = self.page.locator("[role='listbox'] [role='option']")
-        options.first.wait_for(timeout=5000)
-        return [o.inner_text().strip() for o in options.all()]
+        for _ in range(2):
+            self._view(key).locator("input").first.click()
+            try:
+                options.first.wait_for(timeout=4000)
+                texts = [o.inner_text().strip() for o in options.all()]
+                return [t for t in texts if t not in NOT_OPTIONS]
+            except Exception:  # noqa: BLE001 - nothing offered (yet)
+                self.page.keyboard.press("Escape")
+        return []
 
     def choose_selectbox(self, key: str, choice: str) -> None:
         self.page.locator("[role='listbox'] [role='option']").filter(
