@@ -460,6 +460,81 @@ def option_counts(dataset: Dataset, state: FilterState, field_name: str) -> dict
     return out
 
 
+_COUNT_COLUMNS = {
+    "conditions": "condition",
+    "triggers": "trigger",
+    "age_bands": "_age_band",
+    "sexes": "sex",
+    "pub_types": "_pub_type",
+}
+_FACETS = tuple(MULTI_KEYS) + ("dose", "year")
+
+
+def _field_masks(df: pd.DataFrame, state: FilterState, kind: str) -> dict[str, np.ndarray]:
+    """For each active filter (facet), the rows it keeps; inactive facets are left out."""
+    masks: dict[str, np.ndarray] = {}
+    for facet in _FACETS:
+        if facet in MULTI_KEYS and not getattr(state, facet):
+            continue
+        if facet == "dose" and state.dose_min is None and state.dose_max is None:
+            continue
+        if facet == "year" and state.year_min is None and state.year_max is None:
+            continue
+        masks[facet] = _mask(df, _only(state, facet), None, kind)
+    return masks
+
+
+def _only(state: FilterState, facet: str) -> FilterState:
+    """A state with only one facet active (so ``_mask`` evaluates that facet alone)."""
+    if facet == "dose":
+        return FilterState(dose_min=state.dose_min, dose_max=state.dose_max)
+    if facet == "year":
+        return FilterState(year_min=state.year_min, year_max=state.year_max)
+    return FilterState(**{facet: getattr(state, facet)})
+
+
+def _all_but(masks: dict[str, np.ndarray], skip: str, n: int) -> np.ndarray:
+    out = np.ones(n, dtype=bool)
+    for facet, m in masks.items():
+        if facet != skip:
+            out &= m
+    return out
+
+
+def all_option_counts(dataset: Dataset, state: FilterState) -> dict[str, dict[str, tuple[int, int]]]:
+    """:func:`option_counts` for every multi-valued field at once (one mask per active filter).
+
+    Each active filter's row mask is computed once; the faceted mask of a
+    field is the AND of the other filters' masks; the counts per option come
+    from one ``bincount`` over the column's codes (or the indicator columns of
+    a list field). Same result as calling :func:`option_counts` per field.
+    """
+    cases, cohorts = dataset.cases, dataset.cohorts
+    cmasks = _field_masks(cases, state, "case")
+    kmasks = _field_masks(cohorts, state, "cohort")
+    out: dict[str, dict[str, tuple[int, int]]] = {}
+    for name, (_, allowed) in MULTI_KEYS.items():
+        cm = _all_but(cmasks, name, len(cases))
+        km = _all_but(kmasks, name, len(cohorts))
+        column = _COUNT_COLUMNS.get(name)
+        if column is not None:
+            c = _counts_by_value(cases[column], cm, allowed)
+            k = {v: 0 for v in allowed} if name == "sexes" else _counts_by_value(cohorts[column], km, allowed)
+        else:
+            prefix = "_route__" if name == "routes" else "_cotherapies__"
+            c = {v: int(np.count_nonzero(cm & cases[prefix + v].to_numpy())) for v in allowed}
+            k = {v: int(np.count_nonzero(km & cohorts[prefix + v].to_numpy())) for v in allowed}
+        out[name] = {v: (c[v], k[v]) for v in allowed}
+    return out
+
+
+def _counts_by_value(values: pd.Series, mask: np.ndarray, allowed: tuple[str, ...]) -> dict[str, int]:
+    codes = pd.Categorical(values, categories=list(allowed)).codes  # -1 for missing or other values
+    kept = codes[mask]
+    counts = np.bincount(kept[kept >= 0], minlength=len(allowed))
+    return {v: int(counts[i]) for i, v in enumerate(allowed)}
+
+
 def describe_item(field_name: str, value: str) -> str:
     """A short label of one active filter item, for the removable list."""
     labels = {

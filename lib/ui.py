@@ -60,7 +60,7 @@ from lib.filters import (
     quote_value,
     system_notes,
     view_key_warnings,
-    option_counts,
+    all_option_counts,
     to_query_params,
 )
 
@@ -334,10 +334,8 @@ def finish_run(state: FilterState, page) -> None:
     params = sync_url(state)
     link = page_link(page_path, params)
     st.session_state["_current_link"] = link
-    slot = st.session_state.get("_run_cache", {}).get("copy_link_slot")
-    if slot is not None:
-        with slot.container():
-            _copy_link_popover(link)
+    if st.session_state.pop("_show_link", False):
+        _link_dialog(link)
 
 
 def view_option(key: str, label: str, options: Sequence[str], default: str,
@@ -402,6 +400,23 @@ def view_text(key: str, label: str, max_chars: int = 100, help: str | None = Non
 # Sidebar
 # ---------------------------------------------------------------------------
 
+@st.cache_data(max_entries=512, show_spinner=False)
+def _shipped_counts(version: str, state: FilterState) -> dict[str, dict[str, tuple[int, int]]]:
+    """Faceted counts of the shipped dataset, shared by every session (bounded)."""
+    return all_option_counts(_load_shipped(), state)
+
+
+def faceted_counts(dataset: Dataset, state: FilterState) -> dict[str, dict[str, tuple[int, int]]]:
+    """The counts beside every filter: one vectorised pass, cached across sessions for the shipped data.
+
+    An upload's counts stay in its session (never in a cache shared between sessions).
+    """
+    token = dataset_token()
+    if token[0] == "shipped":
+        return _shipped_counts(dataset.version, state)
+    return _session_memo("_counts_memo", (token, state), lambda: all_option_counts(dataset, state))
+
+
 def _label_func(labels: dict[str, str]):
     """A fixed ``format_func``: the option's label, never anything that changes between runs."""
     def fmt(code: str) -> str:
@@ -427,9 +442,7 @@ def sidebar_filters(dataset: Dataset) -> FilterState:
         st.header("Filters")
         st.caption("Under each filter: patients · cohorts that choosing the option would show, "
                    "with the other filters applied.")
-        all_counts = _session_memo(
-            "_counts_memo", (dataset_token(), state),
-            lambda: {name: option_counts(dataset, state, name) for name in _FIELD_LABELS})
+        all_counts = faceted_counts(dataset, state)
         for name, (title, labels) in _FIELD_LABELS.items():
             counts = all_counts[name]
             selected = getattr(state, name)
@@ -465,8 +478,10 @@ def active_filter_list(state: FilterState) -> None:
                       on_click=_remove_item, args=(field_name, value), help="Remove this filter")
         if items:
             st.button("Reset all filters", key="reset_filters", on_click=_reset, type="tertiary")
-        # filled at the end of the run (finish_run), when the page's view options are known
-        st.session_state["_run_cache"]["copy_link_slot"] = st.empty()
+        # the link is computed when the button is pressed (a full run: filters, page and every view
+        # option known, also those a fragment changed since) and shown at the end of that run
+        st.button("Copy link", icon=":material/link:", key="copy_link", on_click=_ask_for_link,
+                  help="Show the link that reopens this view")
 
 
 def show_link_warnings() -> None:
@@ -492,11 +507,19 @@ def _fill_link_warnings() -> None:
         st.button("Dismiss", key="dismiss_link_warnings", on_click=_dismiss_link_warnings)
 
 
-def _copy_link_popover(link: str) -> None:
-    """The copy-link button: a popover holding the link of the view on screen."""
-    with st.popover("Copy link", icon=":material/link:"):
-        st.caption("This link reopens the same page with the same filters and options.")
-        st.code(link, language=None)
+def _ask_for_link() -> None:
+    st.session_state["_show_link"] = True
+
+
+@st.dialog("Link to this view")
+def _link_dialog(link: str) -> None:
+    """The link of the view on screen, with the code block's copy button."""
+    st.caption("This link reopens the same page with the same filters and options. "
+               "Copy it with the button at the right of the box.")
+    st.code(link, language=None)
+    if dataset_token()[0] != "shipped":
+        st.caption("Your uploaded file is not part of the link: a colleague who opens it sees the "
+                   "published data only.")
 
 
 # ---------------------------------------------------------------------------

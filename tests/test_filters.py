@@ -262,3 +262,20 @@ def test_too_many_values_are_cut_with_a_warning():
     state, warnings = from_query_params({"condition": ["mas"] * 300})
     assert state == FilterState(conditions=("mas",))
     assert any("only the first 200" in w for w in warnings)
+
+
+@given(st.data())
+@settings(max_examples=60, deadline=None)
+def test_all_option_counts_equal_the_per_field_counts(shipped, data):
+    """Regression guard: the one-pass counts equal option_counts field by field (its reference)."""
+    from lib.filters import all_option_counts, option_counts
+
+    kwargs = {}
+    for name, (_, allowed) in MULTI_KEYS.items():
+        kwargs[name] = tuple(data.draw(st.lists(st.sampled_from(allowed), max_size=2, unique=True)))
+    kwargs["dose_max"] = data.draw(st.one_of(st.none(), st.sampled_from([1.0, 4.0, 10.0])))
+    kwargs["year_min"] = data.draw(st.one_of(st.none(), st.sampled_from([2010, 2020])))
+    state = FilterState(**kwargs)
+    fast = all_option_counts(shipped, state)
+    for name in MULTI_KEYS:
+        assert fast[name] == option_counts(shipped, state, name), name

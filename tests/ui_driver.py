@@ -59,14 +59,15 @@ class UI:
         return found
 
     def copied_link(self) -> str:
-        """Open "Copy link", read the link it offers, close it."""
-        button = self.page.locator("[data-testid='stPopover'] button").filter(has_text="Copy link").first
-        button.click()
-        code = self.page.locator("[data-testid='stPopoverBody'] [data-testid='stCode'] code").first
-        code.wait_for(timeout=15000)
+        """Press "Copy link", read the link the dialog offers, close the dialog."""
+        self.page.locator(f"{MAIN} .st-key-copy_link button").first.click()
+        dialog = self.page.locator("[role='dialog']").filter(has_text="Link to this view").first
+        code = dialog.locator("[data-testid='stCode'] code").first
+        code.wait_for(timeout=60000)
         link = code.inner_text().strip()
         self.page.keyboard.press("Escape")
-        self.page.locator("[data-testid='stPopoverBody']").first.wait_for(state="hidden", timeout=15000)
+        dialog.wait_for(state="hidden", timeout=15000)
+        self.idle()
         return link
 
     def active_filter_labels(self) -> list[str]:
