@@ -67,6 +67,7 @@ with st.sidebar:
     st.caption(":material/medical_information: " + ui.DISCLAIMER)
 
 st.caption(":material/medical_information: " + ui.DISCLAIMER)
+ui.upload_banner(view)
 ui.show_link_warnings()
 ui.active_filter_list(state)
 

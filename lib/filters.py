@@ -557,3 +557,19 @@ def describe_item(field_name: str, value: str) -> str:
 
 
 STATE_FIELDS = tuple(f.name for f in fields(FilterState))
+
+
+def relaxations(dataset: Dataset, state: FilterState) -> list[tuple[str, str, int, int]]:
+    """What removing each active filter item would show: ``(field, value, patients, cohorts)``.
+
+    Sorted so that the item whose removal brings back the most rows comes first
+    (patients + cohorts, then patients). Used when the filters leave nothing.
+    """
+    out = []
+    for field_name, value in state.active():
+        relaxed = state.without(field_name, value)
+        p = int(case_mask(dataset.cases, relaxed).sum())
+        k = int(cohort_mask(dataset.cohorts, relaxed).sum())
+        out.append((field_name, value, p, k))
+    out.sort(key=lambda r: (-(r[2] + r[3]), -r[2]))
+    return out

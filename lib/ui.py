@@ -48,6 +48,7 @@ import streamlit as st
 from lib import schema
 from lib.data import Dataset, DataValidationError, load_dataset
 from lib.safe_text import escape_markdown, plain
+from lib.wording import plural
 from lib.filters import (
     MULTI_KEYS,
     DOSE_BOUNDS,
@@ -61,6 +62,7 @@ from lib.filters import (
     system_notes,
     view_key_warnings,
     all_option_counts,
+    relaxations,
     to_query_params,
 )
 
@@ -484,6 +486,28 @@ def active_filter_list(state: FilterState) -> None:
                   help="Show the link that reopens this view")
 
 
+def upload_banner(view: FilteredView) -> None:
+    """On every page, while an upload is in view: say so, with uploaded and published patients apart."""
+    choice = dataset_token()[0]
+    if choice == "shipped":
+        return
+    meta = st.session_state.get("uploaded_dataset").meta if st.session_state.get("uploaded_dataset") else {}
+    name = plain(meta.get("file", "your file"), 80)
+    origin = view.cases["_origin"] if "_origin" in view.cases.columns else None
+    n_up = int((origin == "upload").sum()) if origin is not None else view.n_patients
+    n_pub = view.n_patients - n_up
+    if choice == "upload":
+        text = (f"Your upload is in view, alone (matching the filters: {plural(n_up, 'uploaded patient')}). "
+                "None of it is published evidence.")
+    else:
+        text = (f"Your upload is in view beside the published data (matching the filters: "
+                f"{plural(n_up, 'uploaded patient')} and {plural(n_pub, 'published patient')}). "
+                "Uploaded rows are not published evidence.")
+    with st.container(border=True, key="upload_banner"):
+        st.info(text, icon=":material/upload_file:")
+        st.text(f"File: {name} (this browser session only; not part of any link)")
+
+
 def show_link_warnings() -> None:
     """Reserve the place of the link-warning box (filled at the end of the run, see :func:`finish_run`)."""
     st.session_state["_run_cache"]["link_warning_slot"] = st.empty()
@@ -545,11 +569,29 @@ def filtered(ds: Dataset, state: FilterState) -> FilteredView:
 
 
 def empty_message(view: FilteredView, what: str = "patients or cohorts") -> bool:
-    """Show a clear message and return True when the filters leave nothing."""
-    if view.is_empty:
-        st.info(f"No {what} match the current filters. Remove a filter above or reset them.")
-        return True
-    return False
+    """Show a clear message and return True when the filters leave nothing.
+
+    The message names the filters whose removal brings back the most rows and
+    offers a button for each (the button edits the filters, hence the link).
+    """
+    if not view.is_empty:
+        return False
+    st.info(f"No {what} match the current filters.")
+    try:
+        options = relaxations(active_dataset(), view.state)
+    except Exception:  # noqa: BLE001 - a suggestion must never break the page
+        options = []
+    useful = [o for o in options if o[2] + o[3] > 0][:3]
+    if useful:
+        st.caption("Removing one filter would show:")
+        with st.container(horizontal=True):
+            for field_name, value, p, k in useful:
+                st.button(f"Remove “{describe_item(field_name, value)}”: {plural(p, 'patient')}, "
+                          f"{plural(k, 'cohort')}", key=f"relax_{field_name}_{value}",
+                          on_click=_remove_item, args=(field_name, value), icon=":material/filter_alt_off:")
+    elif view.state.active():
+        st.caption("No single filter brings rows back: reset the filters above.")
+    return True
 
 
 def n_caption(n: int, missing: int, what: str) -> str:

@@ -279,3 +279,16 @@ def test_all_option_counts_equal_the_per_field_counts(shipped, data):
     fast = all_option_counts(shipped, state)
     for name in MULTI_KEYS:
         assert fast[name] == option_counts(shipped, state, name), name
+
+
+def test_relaxations_name_the_filter_that_brings_back_the_most(shipped):
+    from lib.filters import case_mask, cohort_mask, relaxations
+
+    state = FilterState(conditions=("dira",), routes=("iv_cont",), year_max=2012)
+    got = relaxations(shipped, state)
+    assert {(f, v) for f, v, _, _ in got} == set(state.active())
+    for f, v, p, k in got:  # independent reference: the masks of the relaxed state
+        relaxed = state.without(f, v)
+        assert (p, k) == (int(case_mask(shipped.cases, relaxed).sum()), int(cohort_mask(shipped.cohorts, relaxed).sum()))
+    totals = [p + k for _, _, p, k in got]
+    assert totals == sorted(totals, reverse=True)

@@ -130,3 +130,22 @@ def test_disclaimer_and_version_on_every_page():
         side = " ".join(c.value for c in at.sidebar.caption)
         assert "supports, and does not replace, clinical judgement" in main, page
         assert f"Dataset version {version}" in side, page
+
+
+def test_an_empty_result_offers_to_drop_the_filter_that_removes_the_most():
+    # no DIRA row is from before 2009 (checked from the CSV): DIRA + year_max=2008 leaves nothing
+    cases = read_rows(ROOT / "data" / "cases.csv")
+    dira_years = {int(r["year"]) for r in read_rows(ROOT / "data" / "sources.csv") if r["year"]
+                  and any(r["source_id"] in c["source_ids"].split(";") for c in cases if c["condition"] == "dira")}
+    assert dira_years and min(dira_years) > 2008
+    at = _app({"condition": "dira", "year_max": "2008"})
+    assert not at.exception, at.exception
+    assert any("No patients or cohorts match" in i.value for i in at.main.info)
+    buttons = [b for b in at.main.button if b.key and b.key.startswith("relax_")]
+    assert buttons, "no suggestion offered"
+    # removing the year limit brings back the DIRA rows; removing DIRA brings back everything before 2009
+    first = buttons[0]
+    first.click().run()
+    assert not at.exception
+    assert not any("No patients or cohorts match" in i.value for i in at.main.info)
+    assert dict(at.query_params) in ({"condition": "dira"}, {"condition": ["dira"]}, {"year_max": "2008"}, {"year_max": ["2008"]})
