@@ -587,20 +587,20 @@ def _read_csv(fname: str, data: bytes, max_rows: int, issues: _Issues, want: str
     controls = sum(1 for ch in text[:20000] if ch < " " and ch not in "\t\r\n")
     if controls > 200:
         raise _Reject("the file does not look like text (too many control characters); upload a CSV or .xlsx file")
-    header_line = next((ln for ln in text.splitlines() if ln.strip()), "")
+    header_line = next((ln for ln in io.StringIO(text) if ln.strip()), "")
     delimiter = _guess_delimiter(header_line)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     del text
     records: list[list[str]] = []
-    filled = 0  # non-blank records so far (the header included)
+    filled: list[bool] = []  # whether each record holds anything but white space
     try:
         while True:
             chunk = list(itertools.islice(reader, 50_000))
             if not chunk:
                 break
             records.extend(chunk)
-            filled += sum(map(bool, map(str.strip, map("".join, chunk))))
-            if filled > max_rows + 1:
+            filled.extend(map(bool, map(str.strip, map("".join, chunk))))
+            if sum(filled) > max_rows + 1:
                 raise _Reject(f"the file has more than {max_rows:,} rows; split it or remove rows (at most "
                               f"{max_rows:,} patients or lab values per file)")
     except csv.Error as exc:
@@ -612,7 +612,7 @@ def _read_csv(fname: str, data: bytes, max_rows: int, issues: _Issues, want: str
         elif "expected after" in msg:
             msg = f"a quote \" inside a quoted cell must be doubled (\"\"); {msg}"
         raise _Reject(f"cannot be read as CSV: {_short(msg, 120)}", row=reader.line_num) from None
-    nonblank = np.fromiter(map(bool, map(str.strip, map("".join, records))), dtype=bool, count=len(records))
+    nonblank = np.array(filled, dtype=bool)
     filled_at = np.flatnonzero(nonblank)
     if not len(filled_at):
         raise _Reject("the file is empty")
@@ -621,7 +621,7 @@ def _read_csv(fname: str, data: bytes, max_rows: int, issues: _Issues, want: str
     if len(header) > MAX_COLUMNS:
         raise _Reject(f"the header has {len(header):,} columns; at most {MAX_COLUMNS} are read", row=h + 1)
     keep = filled_at[1:]
-    body = [records[i] for i in keep]
+    body = list(itertools.compress(itertools.islice(records, h + 1, None), filled[h + 1:]))
     del records
     rows = keep + 1  # spreadsheet row numbers: record 0 is row 1
     width = len(header)

@@ -51,6 +51,7 @@ CHUNK = 1 << 16
 
 # The grammar of a number stored in <v> (xsd:double as Excel writes it; ASCII only).
 _XML_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\Z")
+_PLAIN_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]{0,14})(?:\.[0-9]*[1-9])?\Z")
 _CELL_REF = re.compile(r"([A-Z]{1,3})([0-9]{1,7})\Z")
 _RANGE_REF = re.compile(r"([A-Z]{1,3})([0-9]{1,7})(?::([A-Z]{1,3})([0-9]{1,7}))?\Z")
 _ISO_DATE = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})(?:T00:00(?::00(?:\.0+)?)?Z?)?\Z")
@@ -451,7 +452,7 @@ def _serial_to_text(serial: float, date1904: bool) -> str | None:
 
 
 def _number_text(v: str) -> str | None:
-    """A <v> number in the shortest text that reads back the same, or None when it is not a number."""
+    """A <v> number in the shortest text that reads back the same (``1.0E+2`` -> ``100``), or None."""
     if not _XML_NUMBER.match(v):
         return None
     x = float(v)
@@ -550,7 +551,7 @@ def _read_sheet(wb: Workbook, sheet: SheetInfo) -> SheetCells:
     are followed only inside inline strings.
     """
     limits = wb.limits
-    date_styles = wb.date_styles()
+    date_styles = {str(i) for i in wb.date_styles()}  # compared with the s attribute as written
     date1904 = wb.date1904
     sname = sheet.name[:30]
     tags = _tags("row", "c", "v", "f", "is", "t", "r", "rPh", "mergeCell")
@@ -643,8 +644,8 @@ def _read_sheet(wb: Workbook, sheet: SheetInfo) -> SheetCells:
                 if value is None:
                     problem(row, col, f"the date cell holds '{v[:20]}', which is no date Excel can show")
                     return
-            elif v.isdigit() and v.isascii() and (v[0] != "0" or len(v) == 1) and len(v) < 16:
-                value = v
+            elif _PLAIN_NUMBER.match(v):
+                value = v  # already the shortest form (6, -0.25, 34.5)
             else:
                 value = _number_text(v.strip())
                 if value is None:
@@ -701,6 +702,8 @@ def _read_sheet(wb: Workbook, sheet: SheetInfo) -> SheetCells:
         nonlocal n_cells, row, col, is_open, ref_ok, ctype, cstyle, vbuf, fbuf, isbuf, in_is, phonetic, row_text
         tag = get(name)
         if tag == "c":
+            if in_is:
+                raise XlsxError(f"the sheet '{sname}' has a cell inside a cell's text; the file is damaged")
             if is_open:
                 finish()
             parser.CharacterDataHandler = sink_append
@@ -721,8 +724,6 @@ def _read_sheet(wb: Workbook, sheet: SheetInfo) -> SheetCells:
                 raise XlsxError(f"the sheet '{sname}' has a cell beyond Excel's last column XFD; the file is damaged")
             ctype = attrs.get("t")
             cstyle = attrs.get("s")
-            if cstyle is not None:
-                cstyle = int(cstyle) if cstyle.isdigit() and len(cstyle) < 9 else -1
             vbuf = fbuf = isbuf = None
             is_open = True
         elif tag == "v":

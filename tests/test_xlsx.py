@@ -151,6 +151,11 @@ def test_sheet_states_and_order_are_listed():
     assert [(x.name, x.state) for x in wb.sheets] == [("one", "visible"), ("two", "hidden"), ("three", "veryHidden")]
 
 
+def test_a_cell_inside_a_cells_text_is_refused():
+    with pytest.raises(xlsx.XlsxError, match="a cell inside a cell's text"):
+        _cells(_book('<row r="1"><c r="A1" t="inlineStr"><is><c r="B1"><v>1</v></c><t>a</t></is></c></row>'))
+
+
 def test_a_dtd_is_refused():
     sheet = mc.sheet_xml('<row r="1"><c r="A1" t="inlineStr"><is><t>&a;</t></is></c></row>')
     bomb = sheet.replace("<worksheet", '<!DOCTYPE w [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]><worksheet', 1)

@@ -1,0 +1,257 @@
+"""Upload parsing benchmark: `python benchmarks/upload_bench.py [--write]`.
+
+Measures, on synthetic patient rows generated here at run time (never shown as evidence):
+
+* the time to parse 50,000 patient rows from CSV and from XLSX (a workbook written the way
+  Excel writes it: text in the shared-strings table), median of ``--repeats`` runs, wall and CPU;
+* the same with the implementation before issue 15/16 (loaded from git, ``--before``), when git
+  can show it;
+* the refusal of a shared-strings bomb (1.7 MB file, 7.5 million entries): time, peak traced
+  Python memory (tracemalloc) and peak resident memory above the process's start, in a fresh process;
+* memory after an upload of 200,000 rows is dropped, before and after
+  :func:`lib.upload.release_memory` (resident set size, in a fresh process).
+
+``--write`` writes the table into ``benchmarks/upload_results.md``. Speed and memory are measured
+here, not asserted in tests (the project's rule: timed tests are flaky).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import importlib.util
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests" / "upload_corpus"))
+
+BEFORE = "ed17ecf"  # the last commit with the openpyxl reader and per-cell typing
+HEADER = ["case_id", "condition", "trigger", "age_years", "sex", "weight_kg", "route", "dose_mg_kg_day",
+          "cotherapies", "response", "days_to_response", "death", "followup_days"]
+
+
+def synthetic_rows(n: int) -> list[list]:
+    """n made-up patients (deterministic; synthetic, not evidence)."""
+    conditions = ("mas", "shlh", "dira", "phlh")
+    triggers = ("sjia", "ebv", "genetic", "other")
+    rows = []
+    for i in range(n):
+        rows.append([f"syn{i}", conditions[i % 4], triggers[i % 4], round(0.5 + (i * 7919) % 800 / 10, 1),
+                     "female" if i % 2 else "male", round(3 + (i * 104729) % 900 / 10, 1), "sc" if i % 3 else "iv",
+                     float((i % 10) + 1), "glucocorticoids;ivig" if i % 5 == 0 else "glucocorticoids",
+                     ("complete", "partial", "improved", "none")[i % 4], i % 20, i % 17 == 0, 30 + i % 700])
+    return rows
+
+
+def csv_bytes(rows: list[list]) -> bytes:
+    import make_corpus
+
+    text = make_corpus.csv_text(HEADER, [[str(v).lower() if isinstance(v, bool) else str(v) for v in r] for r in rows])
+    return text.encode("utf-8")
+
+
+def xlsx_bytes(rows: list[list]) -> bytes:
+    import make_corpus
+
+    return make_corpus.simple_xlsx({"cases": [HEADER] + rows})
+
+
+def _timed(fn, repeats: int) -> tuple[float, float]:
+    """(median wall seconds, median CPU seconds) of ``fn()``."""
+    walls, cpus = [], []
+    for _ in range(repeats):
+        gc.collect()
+        w, c = time.perf_counter(), time.process_time()
+        fn()
+        walls.append(time.perf_counter() - w)
+        cpus.append(time.process_time() - c)
+    return statistics.median(walls), statistics.median(cpus)
+
+
+def _before_module():
+    """lib/upload.py as it was at ``BEFORE`` (None when git cannot show it)."""
+    try:
+        src = subprocess.run(["git", "show", f"{BEFORE}:lib/upload.py"], cwd=ROOT, capture_output=True, check=True,
+                             text=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    path = Path(tempfile.mkdtemp()) / "upload_before.py"
+    path.write_text(src, encoding="utf-8")
+    spec = importlib.util.spec_from_file_location("upload_before", path)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules["upload_before"] = mod  # dataclasses look their module up
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def parse_times(n: int, repeats: int, before: bool) -> dict:
+    from lib.upload import parse_upload
+
+    rows = synthetic_rows(n)
+    files = {"csv": ("synthetic.csv", csv_bytes(rows)), "xlsx": ("synthetic.xlsx", xlsx_bytes(rows))}
+    out = {}
+    for kind, (name, data) in files.items():
+        res = parse_upload(name, data)
+        assert res.ok and len(res.dataset.cases) == n, res.summary
+        out[kind] = _timed(lambda: parse_upload(name, data), repeats)
+    if before:
+        old = _before_module()
+        if old is not None:
+            for kind, (name, data) in files.items():
+                res = old.parse_upload(name, data)
+                assert res.ok, res.summary
+                out[f"{kind}_before"] = _timed(lambda: old.parse_upload(name, data), max(1, repeats // 2))
+    return out
+
+
+# --- measured in a fresh process each -------------------------------------------------------------
+
+def _rss_mb() -> float:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _child_bomb(path: str) -> dict:
+    """Refuse the bomb at ``path`` (made by the parent, so making it does not count here)."""
+    import tracemalloc
+
+    from lib.upload import parse_upload
+
+    path = Path(path)
+    data = path.read_bytes()
+    parse_upload("warm.csv", b"case_id,condition,trigger\np1,mas,sjia\n")
+    gc.collect()
+    base_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    base = _rss_mb()
+    tracemalloc.start()
+    w = time.perf_counter()
+    res = parse_upload(path.name, data)
+    wall = time.perf_counter() - w
+    traced_peak = tracemalloc.get_traced_memory()[1] / 1024 / 1024
+    tracemalloc.stop()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    w = time.perf_counter()
+    parse_upload(path.name, data)
+    untraced = time.perf_counter() - w
+    return {"file_mb": len(data) / 1024 / 1024, "refused": res.dataset is None,
+            "message": res.errors[0].message if res.errors else "", "seconds_traced": wall,
+            "seconds": untraced, "tracemalloc_peak_mb": traced_peak,
+            "rss_peak_above_start_mb": max(peak, base) - max(base_peak, base)}
+
+
+def _child_memory(n: int) -> dict:
+    from lib.upload import parse_upload, release_memory
+
+    data = csv_bytes(synthetic_rows(n))
+    parse_upload("warm.csv", b"case_id,condition,trigger\np1,mas,sjia\n")
+    gc.collect()
+    start = _rss_mb()
+    res = parse_upload("synthetic.csv", data)
+    assert res.ok, res.summary
+    held = _rss_mb()
+    del res
+    gc.collect()
+    dropped = _rss_mb()
+    release_memory()
+    released = _rss_mb()
+    return {"rows": n, "start_mb": start, "holding_mb": held - start, "after_drop_mb": dropped - start,
+            "after_release_mb": released - start}
+
+
+def _in_child(what: str, arg=None) -> dict:
+    code = (f"import sys, json; sys.path.insert(0, {str(ROOT)!r}); sys.path.insert(0, {str(ROOT / 'benchmarks')!r}); "
+            f"import upload_bench as b; print(json.dumps(b._child_{what}({'' if arg is None else repr(arg)})))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+# --- report -----------------------------------------------------------------------------------------
+
+def report(times: dict, bomb: dict, memory: dict, n: int, repeats: int) -> str:
+    load = os.getloadavg()
+    lines = [
+        "# Upload parsing: measured results",
+        "",
+        f"Made by `python benchmarks/upload_bench.py --write` on {time.strftime('%Y-%m-%d %H:%M')} "
+        f"({platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} cores, load average "
+        f"{load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} while measuring: other jobs shared the cores, so wall "
+        "times can be above CPU times). Synthetic rows generated at run time, never shown as evidence.",
+        "",
+        f"## Parsing {n:,} patient rows (13 columns; median of {repeats} runs)",
+        "",
+        "| file | wall (s) | CPU (s) | before issue 15/16: wall (s) | CPU (s) |",
+        "|---|---|---|---|---|",
+    ]
+    for kind in ("csv", "xlsx"):
+        w, c = times[kind]
+        bw, bc = times.get(f"{kind}_before", (float("nan"), float("nan")))
+        lines.append(f"| {kind.upper()} | {w:.2f} | {c:.2f} | {bw:.2f} | {bc:.2f} |")
+    lines += [
+        "",
+        "\"Before\" is `lib/upload.py` of commit " + BEFORE + " (openpyxl read-only for XLSX, cell-by-cell typing "
+        "in `lib.data.validate_table`), run on the same bytes.",
+        "",
+        "## Shared-strings bomb (7,500,000 entries in a "
+        f"{bomb['file_mb']:.1f} MB .xlsx; fresh process)",
+        "",
+        "| refused | time (s) | time with tracemalloc on (s) | tracemalloc peak (MB) | resident peak above start (MB) |",
+        "|---|---|---|---|---|",
+        f"| {'yes' if bomb['refused'] else 'NO'} | {bomb['seconds']:.2f} | {bomb['seconds_traced']:.2f} | "
+        f"{bomb['tracemalloc_peak_mb']:.0f} | {bomb['rss_peak_above_start_mb']:.0f} |",
+        "",
+        f"Message: \"{bomb['message']}\"",
+        "",
+        f"## Memory after an upload of {memory['rows']:,} rows (resident set size above the process's start; "
+        "fresh process)",
+        "",
+        "| holding the upload (MB) | after dropping it (MB) | after `release_memory()` (MB) |",
+        "|---|---|---|",
+        f"| {memory['holding_mb']:.0f} | {memory['after_drop_mb']:.0f} | {memory['after_release_mb']:.0f} |",
+        "",
+        "`release_memory()` (gc, pyarrow's pool, glibc `malloc_trim(0)`) is called by the Upload page when an "
+        "upload is removed or replaced.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rows", type=int, default=50_000)
+    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--memory-rows", type=int, default=200_000)
+    ap.add_argument("--no-before", action="store_true", help="skip the implementation before issue 15/16")
+    ap.add_argument("--write", action="store_true", help="write benchmarks/upload_results.md")
+    args = ap.parse_args()
+    times = parse_times(args.rows, args.repeats, not args.no_before)
+    for kind, (w, c) in times.items():
+        print(f"{kind:12s} {args.rows:,} rows: wall {w:.3f} s, CPU {c:.3f} s")
+    import make_corpus
+
+    bomb = _in_child("bomb", str(make_corpus.big_shared_strings_bomb(Path(tempfile.mkdtemp()))))
+    print(f"bomb: refused={bomb['refused']} in {bomb['seconds']:.2f} s, tracemalloc peak "
+          f"{bomb['tracemalloc_peak_mb']:.0f} MB, RSS peak above start {bomb['rss_peak_above_start_mb']:.0f} MB")
+    memory = _in_child("memory", args.memory_rows)
+    print(f"memory ({memory['rows']:,} rows): holding +{memory['holding_mb']:.0f} MB, dropped "
+          f"+{memory['after_drop_mb']:.0f} MB, released +{memory['after_release_mb']:.0f} MB")
+    text = report(times, bomb, memory, args.rows, args.repeats)
+    if args.write:
+        (ROOT / "benchmarks" / "upload_results.md").write_text(text, encoding="utf-8")
+        print("written: benchmarks/upload_results.md")
+
+
+if __name__ == "__main__":
+    main()
