@@ -124,6 +124,20 @@ def _rss_mb() -> float:
     return float("nan")
 
 
+def _reset_peak() -> None:
+    """Reset the kernel's high-water mark of resident memory (Linux: write 5 to /proc/self/clear_refs)."""
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")
+
+
+def _peak_mb() -> float:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def _child_bomb(path: str) -> dict:
     """Refuse the bomb at ``path`` (made by the parent, so making it does not count here)."""
     import tracemalloc
@@ -134,27 +148,57 @@ def _child_bomb(path: str) -> dict:
     data = path.read_bytes()
     parse_upload("warm.csv", b"case_id,condition,trigger\np1,mas,sjia\n")
     gc.collect()
-    base_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    _reset_peak()
     base = _rss_mb()
-    tracemalloc.start()
     w = time.perf_counter()
     res = parse_upload(path.name, data)
-    wall = time.perf_counter() - w
-    traced_peak = tracemalloc.get_traced_memory()[1] / 1024 / 1024
-    tracemalloc.stop()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    seconds = time.perf_counter() - w
+    peak = _peak_mb() - base
+    tracemalloc.start()
     w = time.perf_counter()
     parse_upload(path.name, data)
-    untraced = time.perf_counter() - w
+    traced = time.perf_counter() - w
+    traced_peak = tracemalloc.get_traced_memory()[1] / 1024 / 1024
+    tracemalloc.stop()
     return {"file_mb": len(data) / 1024 / 1024, "refused": res.dataset is None,
-            "message": res.errors[0].message if res.errors else "", "seconds_traced": wall,
-            "seconds": untraced, "tracemalloc_peak_mb": traced_peak,
-            "rss_peak_above_start_mb": max(peak, base) - max(base_peak, base)}
+            "message": res.errors[0].message if res.errors else "", "seconds_traced": traced,
+            "seconds": seconds, "tracemalloc_peak_mb": traced_peak, "rss_peak_above_start_mb": peak}
 
 
-def _child_memory(n: int) -> dict:
+def distinct_strings_bomb(folder: Path, count: int = 2_000_000) -> Path:
+    """A workbook whose shared strings are all different (the worst case for memory before the limit)."""
+    import io
+    import zipfile
+
+    import make_corpus
+
+    strings = make_corpus._Strings()
+    sheet = make_corpus.sheet_xml(make_corpus.row_xml(1, ["case_id", "condition", "trigger"], strings))
+    book = make_corpus.raw_xlsx([("cases", sheet)], strings, shared_xml="")
+    src = zipfile.ZipFile(io.BytesIO(book))
+    path = folder / "distinct_strings_bomb.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in src.infolist():
+            if info.filename != "xl/sharedStrings.xml":
+                z.writestr(info.filename, src.read(info.filename))
+        with z.open("xl/sharedStrings.xml", "w") as f:
+            f.write(f'<sst xmlns="{make_corpus._MAIN}">'.encode())
+            for start in range(0, count, 100_000):
+                f.write("".join(f"<si><t>synthetic string {i:09d}</t></si>" for i in range(start, start + 100_000))
+                        .encode())
+            f.write(b"</sst>")
+    return path
+
+
+def _child_memory(n: int, trim: bool = True) -> dict:
+    """Resident memory while holding an upload of n rows, after dropping it, and after release_memory().
+
+    With ``trim`` False the dataset's own hand-back when freed is switched off (the behaviour before issue 16).
+    """
+    import lib.upload
     from lib.upload import parse_upload, release_memory
 
+    lib.upload.TRIM_WHEN_FREED = trim
     data = csv_bytes(synthetic_rows(n))
     parse_upload("warm.csv", b"case_id,condition,trigger\np1,mas,sjia\n")
     gc.collect()
@@ -173,14 +217,15 @@ def _child_memory(n: int) -> dict:
 
 def _in_child(what: str, arg=None) -> dict:
     code = (f"import sys, json; sys.path.insert(0, {str(ROOT)!r}); sys.path.insert(0, {str(ROOT / 'benchmarks')!r}); "
-            f"import upload_bench as b; print(json.dumps(b._child_{what}({'' if arg is None else repr(arg)})))")
+            f"import upload_bench as b; args = {arg!r}; "
+            f"print(json.dumps(b._child_{what}(*(args if isinstance(args, tuple) else () if args is None else (args,)))))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 # --- report -----------------------------------------------------------------------------------------
 
-def report(times: dict, bomb: dict, memory: dict, n: int, repeats: int) -> str:
+def report(times: dict, bombs: list, memory: dict, untrimmed: dict, n: int, repeats: int) -> str:
     load = os.getloadavg()
     lines = [
         "# Upload parsing: measured results",
@@ -204,25 +249,32 @@ def report(times: dict, bomb: dict, memory: dict, n: int, repeats: int) -> str:
         "\"Before\" is `lib/upload.py` of commit " + BEFORE + " (openpyxl read-only for XLSX, cell-by-cell typing "
         "in `lib.data.validate_table`), run on the same bytes.",
         "",
-        "## Shared-strings bomb (7,500,000 entries in a "
-        f"{bomb['file_mb']:.1f} MB .xlsx; fresh process)",
+        "## Shared-strings bombs (a fresh process each)",
         "",
-        "| refused | time (s) | time with tracemalloc on (s) | tracemalloc peak (MB) | resident peak above start (MB) |",
-        "|---|---|---|---|---|",
-        f"| {'yes' if bomb['refused'] else 'NO'} | {bomb['seconds']:.2f} | {bomb['seconds_traced']:.2f} | "
-        f"{bomb['tracemalloc_peak_mb']:.0f} | {bomb['rss_peak_above_start_mb']:.0f} |",
+        "| file | size (MB) | refused | time (s) | time with tracemalloc on (s) | tracemalloc peak (MB) | "
+        "resident peak above start (MB) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for label, b in bombs:
+        lines.append(f"| {label} | {b['file_mb']:.1f} | {'yes' if b['refused'] else 'NO'} | {b['seconds']:.2f} | "
+                     f"{b['seconds_traced']:.2f} | {b['tracemalloc_peak_mb']:.0f} | {b['rss_peak_above_start_mb']:.0f} |")
+    lines += [
         "",
-        f"Message: \"{bomb['message']}\"",
+        f"Message: \"{bombs[0][1]['message']}\" Reading stops at 1,000,000 entries (`MAX_SHARED_STRINGS`); the "
+        "review's bomb took 79 s and 1.38 GB before.",
         "",
-        f"## Memory after an upload of {memory['rows']:,} rows (resident set size above the process's start; "
-        "fresh process)",
+        f"## Memory after an upload of {memory['rows']:,} rows (resident set size above the process's start, MB; "
+        "a fresh process each)",
         "",
-        "| holding the upload (MB) | after dropping it (MB) | after `release_memory()` (MB) |",
-        "|---|---|---|",
-        f"| {memory['holding_mb']:.0f} | {memory['after_drop_mb']:.0f} | {memory['after_release_mb']:.0f} |",
+        "| | holding the upload | after dropping it (as when its session closes) | after `release_memory()` |",
+        "|---|---|---|---|",
+        f"| without the hand-back (as before) | {untrimmed['holding_mb']:.0f} | {untrimmed['after_drop_mb']:.0f} | "
+        f"{untrimmed['after_release_mb']:.0f} |",
+        f"| now | {memory['holding_mb']:.0f} | {memory['after_drop_mb']:.0f} | {memory['after_release_mb']:.0f} |",
         "",
-        "`release_memory()` (gc, pyarrow's pool, glibc `malloc_trim(0)`) is called by the Upload page when an "
-        "upload is removed or replaced.",
+        "An uploaded dataset of 10,000 rows or more hands its freed memory back when it is freed (pyarrow's pool, "
+        "glibc `malloc_trim(0)`, by `weakref.finalize`), so a closed session does not leave it with the server; "
+        "the Upload page also calls `release_memory()` when an upload is removed or replaced.",
         "",
     ]
     return "\n".join(lines)
@@ -241,13 +293,19 @@ def main() -> None:
         print(f"{kind:12s} {args.rows:,} rows: wall {w:.3f} s, CPU {c:.3f} s")
     import make_corpus
 
-    bomb = _in_child("bomb", str(make_corpus.big_shared_strings_bomb(Path(tempfile.mkdtemp()))))
-    print(f"bomb: refused={bomb['refused']} in {bomb['seconds']:.2f} s, tracemalloc peak "
-          f"{bomb['tracemalloc_peak_mb']:.0f} MB, RSS peak above start {bomb['rss_peak_above_start_mb']:.0f} MB")
-    memory = _in_child("memory", args.memory_rows)
-    print(f"memory ({memory['rows']:,} rows): holding +{memory['holding_mb']:.0f} MB, dropped "
-          f"+{memory['after_drop_mb']:.0f} MB, released +{memory['after_release_mb']:.0f} MB")
-    text = report(times, bomb, memory, args.rows, args.repeats)
+    folder = Path(tempfile.mkdtemp())
+    bombs = [("7,500,000 entries 'x' (as in the review)", _in_child("bomb", str(make_corpus.big_shared_strings_bomb(folder)))),
+             ("2,000,000 distinct entries", _in_child("bomb", str(distinct_strings_bomb(folder))))]
+    for label, bomb in bombs:
+        print(f"bomb {label}: {bomb['file_mb']:.1f} MB, refused={bomb['refused']} in {bomb['seconds']:.2f} s, "
+              f"tracemalloc peak {bomb['tracemalloc_peak_mb']:.0f} MB, RSS peak above start "
+              f"{bomb['rss_peak_above_start_mb']:.0f} MB")
+    untrimmed = _in_child("memory", (args.memory_rows, False))
+    memory = _in_child("memory", (args.memory_rows, True))
+    for label, m in (("without hand-back", untrimmed), ("now", memory)):
+        print(f"memory {label} ({m['rows']:,} rows): holding +{m['holding_mb']:.0f} MB, dropped "
+              f"+{m['after_drop_mb']:.0f} MB, after release_memory() +{m['after_release_mb']:.0f} MB")
+    text = report(times, bombs, memory, untrimmed, args.rows, args.repeats)
     if args.write:
         (ROOT / "benchmarks" / "upload_results.md").write_text(text, encoding="utf-8")
         print("written: benchmarks/upload_results.md")

@@ -78,6 +78,7 @@ import io
 import itertools
 import math
 import re
+import weakref
 import zipfile
 from dataclasses import dataclass, field
 from typing import Literal
@@ -103,6 +104,8 @@ MAX_SHARED_STRINGS = 1_000_000
 MAX_CELLS = 5_000_000
 MAX_ISSUES = 1_000  # issues kept in a result (the rest are counted)
 PREFIX = "upload:"
+TRIM_AT_ROWS = 10_000  # an uploaded dataset this large hands its memory back to the system when it is freed
+TRIM_WHEN_FREED = True  # (False only to measure the difference: benchmarks/upload_bench.py)
 EXTENSIONS = ("csv", "tsv", "txt", "xlsx")  # what the page accepts; anything else gets a message
 # Columns an upload may leave out (filled by the rules above).
 UPLOAD_OPTIONAL = ("source_ids", "locator", "extraction_date")
@@ -149,6 +152,7 @@ _INVISIBLE_RE2 = (r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x{9f}\x{200b}-\x{200f}\x{20
                   r"\x{2066}-\x{2069}\x{feff}]")
 _BREAKS = re.compile(r"[\t\r\n]+")
 _BREAKS_RE2 = r"[\t\r\n]+"
+_CONTROL_RE2 = _INVISIBLE_RE2[:-1] + r"\t\r\n]"  # either of the two above
 _HEADER_CLEAN = re.compile(r"[\s\-]+")
 # The number grammar (RE2, ASCII digits only): point or comma as the one decimal separator.
 _NUMBER_POINT = r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"
@@ -405,6 +409,9 @@ def _parse_upload(name, data, labs_name, labs_data, max_bytes, max_rows, today) 
               "citation": f"Uploaded file {fname} (not a publication; this session only)."},
         label="upload",
     )
+    if len(cases) + len(labs) >= TRIM_AT_ROWS:
+        # when the session that holds it ends (or drops it), give the freed memory back to the system
+        weakref.finalize(ds, _trim_when_freed)
     n_warn = len(issues.items) + issues.dropped
     complete = all(r.rows_read == r.rows_loaded for r in reports)
     loaded = f"{n} patient(s)" + (f" and {len(labs)} lab value(s)" if "labs" in tables else "")
@@ -467,8 +474,20 @@ def release_memory() -> None:
     Runs the garbage collector, asks pyarrow's allocator to release unused
     memory and, on glibc, calls ``malloc_trim(0)`` (without it the server
     process keeps the freed arenas of a large upload). Never raises.
+
+    A dataset of :data:`TRIM_AT_ROWS` rows or more also does the last two
+    steps by itself when it is freed, e.g. when its browser session closes.
     """
     gc.collect()
+    _trim()
+
+
+def _trim_when_freed() -> None:
+    if TRIM_WHEN_FREED:
+        _trim()
+
+
+def _trim() -> None:
     try:
         pa.default_memory_pool().release_unused()
     except Exception:  # noqa: BLE001 - best effort
@@ -993,9 +1012,12 @@ def _clean_column(arr: pa.Array, col: schema.Column, raw: _Raw, issues: _Issues,
         issues.add_cells("error", raw.file, raw.rows, col.name, hits[:50],
                          lambda k: f"the cell holds {int(sizes[k]):,} characters (at most {MAX_CELL_CHARS:,})")
         arr = pc.if_else(long, pa.scalar(None, pa.string()), arr)
-    cleaned = pc.replace_substring_regex(pc.replace_substring_regex(arr, _BREAKS_RE2, " "), _INVISIBLE_RE2, "")
-    trimmed = pc.utf8_trim_whitespace(cleaned)
-    counts.note("ctrl", pc.not_equal(trimmed, pc.utf8_trim_whitespace(arr)), raw.rows, col.name)
+    trimmed = pc.utf8_trim_whitespace(arr)
+    if pc.any(pc.match_substring_regex(arr, _CONTROL_RE2)).as_py():  # most columns hold none: one pass only
+        cleaned = pc.utf8_trim_whitespace(
+            pc.replace_substring_regex(pc.replace_substring_regex(arr, _BREAKS_RE2, " "), _INVISIBLE_RE2, ""))
+        counts.note("ctrl", pc.not_equal(cleaned, trimmed), raw.rows, col.name)
+        trimmed = cleaned
     out = pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
     if col.allowed and col.type in ("str", "list"):
         low = pc.utf8_lower(out)
@@ -1008,9 +1030,9 @@ def _missing(col: schema.Column, n: int):
     if col.type == "float":
         return np.full(n, np.nan)
     if col.type == "int":
-        return pd.array([pd.NA] * n, dtype="Int64")
+        return pd.arrays.IntegerArray(np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool))
     if col.type == "bool":
-        return pd.array([pd.NA] * n, dtype="boolean")
+        return pd.arrays.BooleanArray(np.zeros(n, dtype=bool), np.ones(n, dtype=bool))
     return np.full(n, None, dtype=object)
 
 

@@ -471,6 +471,7 @@ def _read_shared_strings(zf: zipfile.ZipFile, part: str, budget: _Budget) -> lis
     limits = budget.limits
     limit, max_chars = limits.max_shared_strings, limits.max_cell_chars
     strings: list[str] = []
+    append = strings.append
     tags = _tags("sst", "si", "t", "r", "rPh")
     get = tags.get
     sink: list[str] = []
@@ -492,10 +493,16 @@ def _read_shared_strings(zf: zipfile.ZipFile, part: str, budget: _Budget) -> lis
         nonlocal pieces, phonetic
         tag = get(name)
         if tag == "t":
-            parser.CharacterDataHandler = pieces.append if pieces is not None and not phonetic else sink_append
+            if pieces is not None and not phonetic:
+                parser.CharacterDataHandler = pieces.append
+            else:
+                parser.CharacterDataHandler = sink_append
         elif tag == "si":
             if pieces is not None:
-                finish()
+                if len(pieces) == 1 and len(strings) < limit and len(pieces[0]) <= max_chars:
+                    append(pieces[0])  # the common case, without a call
+                else:
+                    finish()
             pieces, phonetic = [], False
             parser.CharacterDataHandler = sink_append
             parser.EndElementHandler = None

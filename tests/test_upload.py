@@ -496,6 +496,25 @@ def test_names_outside_the_accepted_extensions_get_a_message(name):
     assert extension_problem("ok.csv") is None and extension_problem("B.XLSX") is None
 
 
+def test_a_large_upload_hands_its_memory_back_when_freed(monkeypatch):
+    import gc
+
+    import lib.upload
+
+    calls = []
+    monkeypatch.setattr(lib.upload, "_trim", lambda: calls.append(1))
+    rows = "".join(f"p{i},mas,sjia\n" for i in range(lib.upload.TRIM_AT_ROWS))
+    res = parse_upload("big.csv", ("case_id,condition,trigger\n" + rows).encode())
+    assert res.ok and calls == []
+    del res
+    gc.collect()
+    assert calls == [1]  # as when the session holding it closes
+    small = parse_upload("small.csv", b"case_id,condition,trigger\np1,mas,sjia\n")
+    del small
+    gc.collect()
+    assert calls == [1]
+
+
 def test_release_memory_never_raises(monkeypatch):
     import ctypes
 
