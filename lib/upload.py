@@ -78,6 +78,7 @@ import io
 import itertools
 import math
 import re
+import threading
 import weakref
 import zipfile
 from dataclasses import dataclass, field
@@ -105,6 +106,7 @@ MAX_CELLS = 5_000_000
 MAX_ISSUES = 1_000  # issues kept in a result (the rest are counted)
 PREFIX = "upload:"
 TRIM_AT_ROWS = 10_000  # an uploaded dataset this large hands its memory back to the system when it is freed
+TRIM_DELAY_S = 1.0  # ... this long after, so the garbage collector has freed the rest of it first
 TRIM_WHEN_FREED = True  # (False only to measure the difference: benchmarks/upload_bench.py)
 EXTENSIONS = ("csv", "tsv", "txt", "xlsx")  # what the page accepts; anything else gets a message
 # Columns an upload may leave out (filled by the rules above).
@@ -346,6 +348,8 @@ def parse_upload(name: str, data: bytes, labs_name: str | None = None, labs_data
         issue = UploadIssue("error", fname, None, None, f"unexpected problem while reading the file "
                                                         f"({exc.__class__.__name__}); nothing of it is used")
         return UploadResult(None, (issue,), f"{fname} was not loaded: unexpected problem while reading it.")
+    finally:
+        _release_arrow()  # pyarrow's allocator keeps freed memory per thread: release it in the parsing thread
 
 
 def _parse_upload(name, data, labs_name, labs_data, max_bytes, max_rows, today) -> UploadResult:
@@ -475,23 +479,31 @@ def release_memory() -> None:
     memory and, on glibc, calls ``malloc_trim(0)`` (without it the server
     process keeps the freed arenas of a large upload). Never raises.
 
-    A dataset of :data:`TRIM_AT_ROWS` rows or more also does the last two
-    steps by itself when it is freed, e.g. when its browser session closes.
+    A dataset of :data:`TRIM_AT_ROWS` rows or more also calls it by itself
+    when it is freed, e.g. when its browser session closes.
     """
     gc.collect()
     _trim()
 
 
 def _trim_when_freed() -> None:
+    """Called when a large uploaded dataset is freed: run :func:`release_memory` a moment later, in the
+    background (its frames are partly freed by the garbage collector, after this call)."""
     if TRIM_WHEN_FREED:
-        _trim()
+        timer = threading.Timer(TRIM_DELAY_S, lambda: release_memory())
+        timer.daemon = True
+        timer.start()
 
 
-def _trim() -> None:
+def _release_arrow() -> None:
     try:
         pa.default_memory_pool().release_unused()
     except Exception:  # noqa: BLE001 - best effort
         pass
+
+
+def _trim() -> None:
+    _release_arrow()
     try:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
     except (OSError, AttributeError):  # not glibc (macOS, Windows, musl): nothing to trim
