@@ -7,59 +7,92 @@ What an upload may hold
 -----------------------
 * The ``cases`` table of :mod:`lib.schema` (one row per patient), as a CSV or
   as the sheet ``cases`` of an ``.xlsx`` workbook (a workbook with a single
-  sheet is read as ``cases``).
+  visible sheet is read as ``cases``).
 * Optionally the ``labs`` table, as a second file or as the sheet ``labs``.
-  Lab rows must belong to an uploaded patient (``entity_type`` = ``case``).
+  Lab rows belong to an uploaded patient (``entity_type`` = ``case``) and
+  hold one value each (``statistic`` = ``value``); both columns may be left
+  out and are then filled so.
 
 Rules applied to an upload (documented on the page and in the README)
 --------------------------------------------------------------------
 * **Sources are synthesised.** An upload is not a publication, so the columns
-  ``source_ids``, ``locator`` and ``extraction_date`` are optional. Every
-  uploaded patient is attributed to ONE synthesised source,
-  ``upload:<file name>``, titled "Uploaded file <name>"; its ``pub_type`` is
-  ``case_series`` (``case_report`` for a single patient): individually
-  described, uncontrolled patients whose selection we cannot check, so we do
-  not claim the design of a cohort study. Its year is the upload year. Any
-  ``source_ids`` written in the file are kept, as text, at the start of the
-  patient's ``note`` (they are never matched to the shipped sources, so the
-  two datasets never mix).
+  ``source_ids``, ``locator``, ``extraction_date`` (and every other curation
+  column) are optional. Every uploaded patient is attributed to ONE
+  synthesised source, ``upload:<file name>``, titled "Uploaded file <name>";
+  its ``pub_type`` is ``case_series`` (``case_report`` for a single patient).
+  Any ``source_ids`` written in the file are kept, as text, at the start of
+  the patient's ``note`` (never matched to the shipped sources).
 * **Every id is prefixed** with ``upload:`` (``case_id``, ``lab_id``, the
   labs' ``entity_id``) so an upload can never collide with shipped rows.
-* **Cells are cleaned, never guessed:** control characters are removed
-  (line breaks and tabs become spaces), vocabulary values are compared
-  case-insensitively (``MAS`` -> ``mas``), and in a ``;``-delimited file a
-  decimal comma in a number column is read as a decimal point (``2,5`` ->
-  ``2.5``). Each such change is reported as a warning.
+* **The file is read as it is, never guessed.** An XLSX sheet is read cell
+  by cell from its own references (:mod:`lib.xlsx`); what cannot be read as
+  one value (a formula without a saved value, an error value, a merged
+  range over the table, a row or cell stored twice, a value beyond the named
+  columns, a hidden ``cases`` sheet, two sheets whose names differ only in
+  capitals or spaces) rejects the file with its place named.
+* **One number grammar:** ASCII digits, an optional sign, at most one
+  decimal separator and an optional exponent (``-2.5``, ``1e3``). The
+  separator is the point, except in a ``;``-separated CSV whose number cells
+  use the decimal comma (``2,5``); then a point in a number (``1.000``) is
+  refused as ambiguous. Underscores, spaces, thousands separators and
+  non-ASCII digits are refused. The dialect is stated in the result
+  (:class:`TableReport`).
+* **Ranges on every value computed with:** each numeric column has the
+  plausible range of :mod:`lib.schema`; a lab value is checked in its
+  analyte's standard unit (``value_std``, or ``value_reported`` converted
+  by :func:`lib.units.to_standard`) against ``ANALYTE_RANGES``. No
+  non-finite number is ever loaded.
+* **Cells are cleaned, and each cleaning is reported:** control characters
+  are removed (line breaks and tabs become spaces), vocabulary values are
+  compared case-insensitively (``MAS`` -> ``mas``).
 * **Any invalid cell rejects the file** (with every problem listed by row
   and column): an empty cell means "not stated", so silently emptying an
   invalid value would change the data. The previous good upload stays in use.
+* **Rows read and rows loaded are both reported** for each table; the only
+  row ever left out of a loaded upload is the template's unchanged example
+  row (:data:`EXAMPLE_ID`), with a warning.
 * Text that looks like a spreadsheet formula (``=...``) is kept as text; the
   CSV exports neutralise it (:func:`lib.export.safe_csv`).
 
 Limits (each gives a clear message, never an exception): file size
 (:data:`MAX_BYTES`, the server's limit), rows (:data:`MAX_ROWS`), columns
-(:data:`MAX_COLUMNS`), cell length (:data:`MAX_CELL_CHARS`), and for XLSX the
-zip's total uncompressed size (:data:`MAX_UNCOMPRESSED`), compression ratio
-(:data:`MAX_RATIO`) and number of members, all checked before the workbook is
-opened.
+(:data:`MAX_COLUMNS`), cell length (:data:`MAX_CELL_CHARS`); for XLSX the
+number of zip members, the decompressed size of each part and of all parts
+(:data:`MAX_UNCOMPRESSED`), shared strings (:data:`MAX_SHARED_STRINGS`) and
+cells per sheet (:data:`MAX_CELLS`), checked while the parts are streamed
+(reading stops at the first limit passed), after a first check of the sizes
+the zip declares and of its compression ratio (:data:`MAX_RATIO`).
+
+Speed: cleaning and typing are column-wise (pyarrow compute kernels and
+numpy); Python runs per row only to build the message of a problem.
 """
 
 from __future__ import annotations
 
 import csv
+import ctypes
 import datetime
+import gc
 import hashlib
 import io
+import itertools
+import math
 import re
+import threading
+import weakref
 import zipfile
 from dataclasses import dataclass, field
 from typing import Literal
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from lib import schema
-from lib.data import Dataset, ValidationIssue, check_lab_units, enrich, link_labs, location_text, validate_table
+from lib import schema, xlsx
+from lib.data import Dataset, enrich, link_labs, location_text, validate_table
 from lib.methods import data_dictionary
+from lib.units import to_standard
 
 MAX_BYTES = 20 * 1024 * 1024  # the server's limit (.streamlit/config.toml maxUploadSize = 20)
 MAX_ROWS = 200_000
@@ -68,20 +101,70 @@ MAX_CELL_CHARS = 32_767  # Excel's own limit for one cell
 MAX_UNCOMPRESSED = 250 * 1024 * 1024
 MAX_RATIO = 200
 MAX_ZIP_MEMBERS = 1_000
+MAX_SHARED_STRINGS = 1_000_000
+MAX_CELLS = 5_000_000
 MAX_ISSUES = 1_000  # issues kept in a result (the rest are counted)
 PREFIX = "upload:"
+TRIM_AT_ROWS = 10_000  # an uploaded dataset this large hands its memory back to the system when it is freed
+TRIM_DELAY_S = 1.0  # ... this long after, so the garbage collector has freed the rest of it first
+TRIM_WHEN_FREED = True  # (False only to measure the difference: benchmarks/upload_bench.py)
+EXTENSIONS = ("csv", "tsv", "txt", "xlsx")  # what the page accepts; anything else gets a message
 # Columns an upload may leave out (filled by the rules above).
 UPLOAD_OPTIONAL = ("source_ids", "locator", "extraction_date")
+LABS_FILLED = {"entity_type": "case", "statistic": "value"}
+EXAMPLE_ID = "EXAMPLE-delete-this-row"
+EXAMPLE_LAB_ID = EXAMPLE_ID + "-ferritin-before"
+EXAMPLE_NOTE = "FICTIONAL EXAMPLE, not a patient: delete this row"
+# What a research group fills in: the template's columns (every other column stays optional; the data
+# dictionary lists them all). Curation columns (the source's own wording, locator, note, dates) are left out.
+TEMPLATE_COLUMNS = {
+    "cases": (
+        "case_id", "condition", "trigger", "trigger_detail", "age_years", "age_group", "sex", "country",
+        "weight_kg", "il1rn_variant_c", "il1rn_variant_p", "il1rn_zygosity", "hlh_gene_variants", "route",
+        "dose_mg_kg_day", "dose_mg_day", "dose_amount", "dose_amount_unit", "dose_interval_h", "duration_days",
+        "escalated", "start_day", "start_day_reference", "cotherapies", "prior_therapies", "response",
+        "days_to_response", "days_to_defervescence", "icu", "ventilation", "relapse", "relapse_on_tapering",
+        "death", "followup_days", "adverse_event_types",
+    ),
+    "labs": ("lab_id", "entity_id", "analyte", "timepoint", "day", "value_reported", "unit_reported"),
+}
+# The one example row of each template (fictional; the parser leaves it out with a warning).
+EXAMPLE_ROWS = {
+    "cases": {
+        "case_id": EXAMPLE_ID, "condition": "mas", "trigger": "sjia", "trigger_detail": EXAMPLE_NOTE,
+        "age_years": 7, "sex": "female", "weight_kg": 22, "route": "sc", "dose_mg_kg_day": 4,
+        "dose_amount": 2, "dose_amount_unit": "mg/kg", "dose_interval_h": 12, "duration_days": 30,
+        "escalated": False, "start_day": 1, "start_day_reference": "admission",
+        "cotherapies": "glucocorticoids;ciclosporin", "response": "complete", "days_to_response": 3,
+        "icu": False, "death": False, "followup_days": 180, "adverse_event_types": "none",
+    },
+    "labs": {
+        "lab_id": EXAMPLE_LAB_ID, "entity_id": EXAMPLE_ID, "analyte": "ferritin", "timepoint": "before",
+        "day": -1, "value_reported": 12000, "unit_reported": "ng/mL",
+    },
+}
 
 Level = Literal["error", "warning"]
 
 _DELIMITERS = (",", ";", "\t", "|")
 _DELIMITER_NAMES = {",": "comma", ";": "semicolon (;)", "\t": "tab", "|": "vertical bar (|)"}
-# Control characters, C1 controls, zero-width and bidirectional-override characters.
+# Control characters, C1 controls, zero-width and bidirectional-override characters (Python and RE2 spelling).
 _INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
+_INVISIBLE_RE2 = (r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x{9f}\x{200b}-\x{200f}\x{202a}-\x{202e}\x{2060}"
+                  r"\x{2066}-\x{2069}\x{feff}]")
 _BREAKS = re.compile(r"[\t\r\n]+")
-_DECIMAL_COMMA = re.compile(r"^\s*[-+]?\d+,\d+\s*$")
+_BREAKS_RE2 = r"[\t\r\n]+"
+_CONTROL_RE2 = _INVISIBLE_RE2[:-1] + r"\t\r\n]"  # either of the two above
 _HEADER_CLEAN = re.compile(r"[\s\-]+")
+# The number grammar (RE2, ASCII digits only): point or comma as the one decimal separator.
+_NUMBER_POINT = r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"
+_NUMBER_COMMA = r"^[+-]?(?:[0-9]+(?:,[0-9]*)?|,[0-9]+)(?:[eE][+-]?[0-9]+)?$"
+# In a ;-separated file read with the decimal point, "1.000" may be one thousand written the European way.
+_THOUSANDS_LIKE = r"^[+-]?[1-9][0-9]{0,2}\.[0-9]{3}$"
+_NOT_FINITE = re.compile(r"[+-]?(?:inf|infinity|nan)\Z", re.IGNORECASE)
+_DATE_RE2 = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+_TRUE = ("true", "yes", "1")  # as lib.data reads the shipped files
+_FALSE = ("false", "no", "0")
 
 
 @dataclass(frozen=True)
@@ -103,6 +186,32 @@ class UploadIssue:
 
 
 @dataclass(frozen=True)
+class TableReport:
+    """How one table of an upload was read.
+
+    Attributes
+    ----------
+    file : str
+        The file (and sheet) it was read from, as named in the issues.
+    table : str
+        ``"cases"`` or ``"labs"``.
+    read_as : str
+        The format and dialect, e.g. ``CSV, UTF-8, separated by semicolon
+        (;), decimal comma`` or ``XLSX, sheet 'cases'``.
+    rows_read : int
+        Non-empty data rows found in the file (header and blank rows not counted).
+    rows_loaded : int
+        Rows that became patients or lab values (0 when the upload was rejected).
+    """
+
+    file: str
+    table: str
+    read_as: str
+    rows_read: int
+    rows_loaded: int
+
+
+@dataclass(frozen=True)
 class UploadResult:
     """What :func:`parse_upload` found.
 
@@ -112,17 +221,21 @@ class UploadResult:
         The uploaded data (``label="upload"``), or ``None`` when the file was
         rejected (then at least one issue has level ``error``).
     issues : tuple of UploadIssue
-        Errors and warnings, in file order, at most :data:`MAX_ISSUES`
-        (``issues_dropped`` counts the rest).
+        Errors and warnings, at most :data:`MAX_ISSUES` (``issues_dropped``
+        counts the rest).
     summary : str
-        One plain sentence for the page (no markup).
+        One plain sentence for the page (no markup). It says "no problems
+        found" only when there is no issue and every row read was loaded.
     issues_dropped : int
+    tables : tuple of TableReport
+        One per table read (empty when the file could not be read at all).
     """
 
     dataset: Dataset | None
     issues: tuple[UploadIssue, ...] = field(default_factory=tuple)
     summary: str = ""
     issues_dropped: int = 0
+    tables: tuple[TableReport, ...] = field(default_factory=tuple)
 
     @property
     def ok(self) -> bool:
@@ -147,7 +260,7 @@ class _Reject(Exception):
 
 
 class _Issues:
-    """Collects issues, keeping at most MAX_ISSUES."""
+    """Collects issues, keeping at most MAX_ISSUES (the rest are counted)."""
 
     def __init__(self) -> None:
         self.items: list[UploadIssue] = []
@@ -159,6 +272,21 @@ class _Issues:
         else:
             self.dropped += 1
 
+    def room(self) -> int:
+        return max(MAX_ISSUES - len(self.items), 0)
+
+    def add_cells(self, level: Level, file: str, rows: np.ndarray, column: str | None, positions: np.ndarray,
+                  message) -> None:
+        """One issue per position (``message(k)`` builds its text), only as many as there is room for."""
+        shown = positions[: self.room()]
+        for k in shown:
+            self.add(level, file, int(rows[k]), column, message(int(k)))
+        self.dropped += len(positions) - len(shown)
+
+    @property
+    def n_errors(self) -> int:
+        return sum(1 for i in self.items if i.level == "error")
+
     @property
     def has_errors(self) -> bool:
         return any(i.level == "error" for i in self.items)
@@ -166,13 +294,21 @@ class _Issues:
 
 @dataclass
 class _Raw:
-    """A table as read: every cell a string or None, with each record's spreadsheet row number."""
+    """A table as read: each named column a pyarrow string array (null = empty cell).
+
+    ``rows`` holds each record's spreadsheet row number.
+    """
 
     table: str
-    frame: pd.DataFrame
-    rows: list[int]
+    columns: dict[str, pa.Array]
+    rows: np.ndarray
     file: str
+    header_row: int = 1
+    read_as: str = ""
     delimiter: str | None = None
+
+    def __len__(self) -> int:
+        return len(self.rows)
 
 
 # ---------------------------------------------------------------------------
@@ -212,6 +348,8 @@ def parse_upload(name: str, data: bytes, labs_name: str | None = None, labs_data
         issue = UploadIssue("error", fname, None, None, f"unexpected problem while reading the file "
                                                         f"({exc.__class__.__name__}); nothing of it is used")
         return UploadResult(None, (issue,), f"{fname} was not loaded: unexpected problem while reading it.")
+    finally:
+        _release_arrow()  # pyarrow's allocator keeps freed memory per thread: release it in the parsing thread
 
 
 def _parse_upload(name, data, labs_name, labs_data, max_bytes, max_rows, today) -> UploadResult:
@@ -239,19 +377,19 @@ def _parse_upload(name, data, labs_name, labs_data, max_bytes, max_rows, today) 
             tables["labs"] = labs_raw
     except _Reject as exc:
         issues.add("error", exc.file or fname, exc.row, exc.column, exc.message)
-        return _result(None, issues, f"{exc.file or fname} was not loaded: {exc.message}.")
-
-    if "cases" not in tables:
-        issues.add("error", fname, None, None, "no cases table found")
-        return _result(None, issues, f"{fname} was not loaded: no cases table found.")
+        reports = tuple(_report(r, 0) for r in tables.values())
+        return _result(None, issues, f"{exc.file or fname} was not loaded: {exc.message}.", reports)
 
     source_id = PREFIX + _id_safe(fname)
     cases = _prepare_cases(tables["cases"], source_id, today, issues)
-    labs = _prepare_labs(tables.get("labs"), cases, today, issues) if "labs" in tables else _empty_typed(schema.LABS)
+    labs = _prepare_labs(tables["labs"], cases, today, issues) if "labs" in tables else _empty_typed(schema.LABS)
     if issues.has_errors or cases is None or labs is None:
-        n_err = sum(1 for i in issues.items if i.level == "error") + issues.dropped
+        reports = tuple(_report(r, 0) for r in tables.values())
+        n_err = issues.n_errors + issues.dropped
+        read = _rows_text(reports)
         return _result(None, issues, f"{fname} was not loaded: {n_err} problem(s) to fix (listed by row and "
-                                     "column). Nothing of it is used.")
+                                     f"column); {read}, none loaded. Nothing of it is used.", reports)
+    reports = (_report(tables["cases"], len(cases)),) + ((_report(tables["labs"], len(labs)),) if "labs" in tables else ())
 
     n = len(cases)
     sources = pd.DataFrame([{
@@ -275,14 +413,44 @@ def _parse_upload(name, data, labs_name, labs_data, max_bytes, max_rows, today) 
               "citation": f"Uploaded file {fname} (not a publication; this session only)."},
         label="upload",
     )
-    n_warn = len(issues.items)
-    summary = (f"{fname} loaded: {n} patient(s)" + (f" and {len(labs)} lab value(s)" if len(labs) else "")
-               + (f"; {n_warn} warning(s) about changes made while reading." if n_warn else "; no problems found."))
-    return _result(ds, issues, summary)
+    if len(cases) + len(labs) >= TRIM_AT_ROWS:
+        # when the session that holds it ends (or drops it), give the freed memory back to the system
+        weakref.finalize(ds, _trim_when_freed)
+    n_warn = len(issues.items) + issues.dropped
+    complete = all(r.rows_read == r.rows_loaded for r in reports)
+    loaded = f"{n} patient(s)" + (f" and {len(labs)} lab value(s)" if "labs" in tables else "")
+    if n_warn == 0 and complete:
+        tail = "; no problems found."
+    elif complete:
+        tail = f"; {n_warn} warning(s) about changes made while reading."
+    else:
+        left = sum(r.rows_read - r.rows_loaded for r in reports)
+        tail = f"; {left} row(s) read but not loaded, and {n_warn} warning(s): see the messages."
+    summary = f"{fname} loaded: {loaded} ({_rows_text(reports)}, {_loaded_text(reports)}){tail}"
+    return _result(ds, issues, summary, reports)
 
 
-def _result(ds: Dataset | None, issues: _Issues, summary: str) -> UploadResult:
-    return UploadResult(dataset=ds, issues=tuple(issues.items), summary=summary, issues_dropped=issues.dropped)
+def _report(raw: _Raw, loaded: int) -> TableReport:
+    return TableReport(raw.file, raw.table, raw.read_as, len(raw), loaded)
+
+
+def _rows_text(reports) -> str:
+    return " and ".join(f"{r.rows_read:,} {r.table} row(s) read" for r in reports) or "no rows read"
+
+
+def _loaded_text(reports) -> str:
+    return " and ".join(f"{r.rows_loaded:,} loaded" for r in reports)
+
+
+def _result(ds: Dataset | None, issues: _Issues, summary: str, reports=()) -> UploadResult:
+    return UploadResult(dataset=ds, issues=tuple(issues.items), summary=summary, issues_dropped=issues.dropped,
+                        tables=tuple(reports))
+
+
+def refused(name: str, message: str) -> UploadResult:
+    """A rejected result for a file that could not even be taken (e.g. the upload widget failed)."""
+    fname = _display_name(name)
+    return UploadResult(None, (UploadIssue("error", fname, None, None, message),), f"{fname} was not loaded: {message}.")
 
 
 def issues_frame(result: UploadResult) -> pd.DataFrame:
@@ -298,6 +466,50 @@ def issues_frame(result: UploadResult) -> pd.DataFrame:
     return df
 
 
+def tables_frame(result: UploadResult) -> pd.DataFrame:
+    """How each table was read: columns ``file``, ``table``, ``read_as``, ``rows_read``, ``rows_loaded``."""
+    return pd.DataFrame([(t.file, t.table, t.read_as, t.rows_read, t.rows_loaded) for t in result.tables],
+                        columns=["file", "table", "read_as", "rows_read", "rows_loaded"])
+
+
+def release_memory() -> None:
+    """Give freed memory back to the operating system (after an upload is removed or replaced).
+
+    Runs the garbage collector, asks pyarrow's allocator to release unused
+    memory and, on glibc, calls ``malloc_trim(0)`` (without it the server
+    process keeps the freed arenas of a large upload). Never raises.
+
+    A dataset of :data:`TRIM_AT_ROWS` rows or more also calls it by itself
+    when it is freed, e.g. when its browser session closes.
+    """
+    gc.collect()
+    _trim()
+
+
+def _trim_when_freed() -> None:
+    """Called when a large uploaded dataset is freed: run :func:`release_memory` a moment later, in the
+    background (its frames are partly freed by the garbage collector, after this call)."""
+    if TRIM_WHEN_FREED:
+        timer = threading.Timer(TRIM_DELAY_S, lambda: release_memory())
+        timer.daemon = True
+        timer.start()
+
+
+def _release_arrow() -> None:
+    try:
+        pa.default_memory_pool().release_unused()
+    except Exception:  # noqa: BLE001 - best effort
+        pass
+
+
+def _trim() -> None:
+    _release_arrow()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc (macOS, Windows, musl): nothing to trim
+        pass
+
+
 # ---------------------------------------------------------------------------
 # Reading bytes into raw string tables
 # ---------------------------------------------------------------------------
@@ -306,11 +518,33 @@ def _display_name(name: str) -> str:
     """The file's base name, cleaned for messages (no path, no control characters, at most 80 chars)."""
     base = re.split(r"[\\/]", str(name or "upload"))[-1]
     base = _INVISIBLE.sub("", _BREAKS.sub(" ", base)).strip() or "upload"
-    return base if len(base) <= 80 else base[:79] + "…"
+    if len(base) <= 80:
+        return base
+    stem, dot, ext = base.rpartition(".")
+    ext = "." + ext if dot and 0 < len(ext) <= 10 else ""
+    return base[: 79 - len(ext)] + "…" + ext  # shortened, but the extension still decides how it is read
 
 
 def _id_safe(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", name)[:60].strip("_") or "file"
+
+
+def extension_problem(name: str) -> str | None:
+    """Why a file name is not accepted (its extension is not one of :data:`EXTENSIONS`), or None.
+
+    The page checks names itself (the upload widget accepts any name) so a
+    crafted name gets this message, never an exception.
+    """
+    fname = _display_name(name)
+    ext = fname.rsplit(".", 1)[-1].lower() if "." in fname else ""
+    if ext in EXTENSIONS:
+        return None
+    allowed = ", ".join("." + e for e in EXTENSIONS)
+    if ext in ("xlsm", "xlsb", "xltx", "xltm", "xls", "ods", "numbers"):
+        return (f"files of type .{ext} are not supported; save the workbook as an Excel workbook (.xlsx) or as "
+                f"CSV UTF-8 (accepted: {allowed})")
+    shown = f"files of type .{_short(ext, 10)}" if ext else "files without an extension"
+    return f"{shown} are not supported; upload a CSV or .xlsx file (accepted: {allowed})"
 
 
 def _read_file(fname: str, data: bytes, max_bytes: int, max_rows: int, issues: _Issues,
@@ -336,7 +570,9 @@ def _read_any(fname: str, data: bytes, max_bytes: int, max_rows: int, issues: _I
         raise _Reject("this is an old Excel 97-2003 (.xls) or other OLE file; save it as .xlsx or CSV (UTF-8)")
     if data[:5] == b"%PDF-":
         raise _Reject("this is a PDF, not a table; upload a CSV or .xlsx file")
-    if ext in ("xlsx", "xlsm"):
+    if ext not in EXTENSIONS and ext != "":
+        raise _Reject(extension_problem(fname) or "this type of file is not read")
+    if ext == "xlsx":
         if not is_zip:
             raise _Reject(f"this file is named .{ext} but is not an Excel workbook (an .xlsx file is a zip "
                           "archive and this one does not start like one); save it again from Excel as .xlsx, "
@@ -345,21 +581,19 @@ def _read_any(fname: str, data: bytes, max_bytes: int, max_rows: int, issues: _I
     if is_zip:
         issues.add("warning", fname, None, None, "the file is a zip archive, read as an Excel workbook (.xlsx)")
         return _read_xlsx(fname, data, max_rows, issues, want)
-    if ext not in ("csv", "txt", "tsv", ""):
-        raise _Reject(f"files of type .{_short(ext, 10)} are not supported; upload a CSV or .xlsx file")
     return [_read_csv(fname, data, max_rows, issues, want)]
 
 
-def _decode(fname: str, data: bytes, issues: _Issues) -> str:
+def _decode(fname: str, data: bytes, issues: _Issues) -> tuple[str, str]:
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         try:
             text = data.decode("utf-16")
         except UnicodeDecodeError:
             raise _Reject("the file starts like UTF-16 text but cannot be decoded; save it as CSV UTF-8") from None
         issues.add("warning", fname, None, None, "read as UTF-16 text (Excel 'Unicode text'); CSV UTF-8 is preferred")
-        return text
+        return text, "UTF-16"
     try:
-        return data.decode("utf-8-sig")
+        return data.decode("utf-8-sig"), "UTF-8"
     except UnicodeDecodeError:
         pass
     try:
@@ -370,11 +604,11 @@ def _decode(fname: str, data: bytes, issues: _Issues) -> str:
         enc = "Latin-1 (ISO-8859-1)"
     issues.add("warning", fname, None, None, f"the file is not UTF-8; read as {enc}. Check accented letters, "
                                              "or save it as 'CSV UTF-8'")
-    return text
+    return text, enc
 
 
 def _read_csv(fname: str, data: bytes, max_rows: int, issues: _Issues, want: str) -> _Raw:
-    text = _decode(fname, data, issues)
+    text, encoding = _decode(fname, data, issues)
     nul = text.count("\x00")
     if nul:
         if nul > max(10, len(text) // 100):
@@ -384,29 +618,22 @@ def _read_csv(fname: str, data: bytes, max_rows: int, issues: _Issues, want: str
     controls = sum(1 for ch in text[:20000] if ch < " " and ch not in "\t\r\n")
     if controls > 200:
         raise _Reject("the file does not look like text (too many control characters); upload a CSV or .xlsx file")
-    header_line = next((ln for ln in text.splitlines() if ln.strip()), "")
+    header_line = next((ln for ln in io.StringIO(text) if ln.strip()), "")
     delimiter = _guess_delimiter(header_line)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    del text
     records: list[list[str]] = []
-    numbers: list[int] = []
-    header: list[str] | None = None
+    filled: list[bool] = []  # whether each record holds anything but white space
     try:
-        for i, rec in enumerate(reader, start=1):
-            if header is None:
-                if not any(c.strip() for c in rec):
-                    continue  # blank lines before the header
-                header = rec
-                header_row = i
-                if len(header) > MAX_COLUMNS:
-                    raise _Reject(f"the header has {len(header):,} columns; at most {MAX_COLUMNS} are read", row=i)
-                continue
-            if not any(c.strip() for c in rec):
-                continue  # blank line
-            if len(records) >= max_rows:
+        while True:
+            chunk = list(itertools.islice(reader, 50_000))
+            if not chunk:
+                break
+            records.extend(chunk)
+            filled.extend(map(bool, map(str.strip, map("".join, chunk))))
+            if sum(filled) > max_rows + 1:
                 raise _Reject(f"the file has more than {max_rows:,} rows; split it or remove rows (at most "
                               f"{max_rows:,} patients or lab values per file)")
-            records.append(rec)
-            numbers.append(i)
     except csv.Error as exc:
         msg = str(exc)
         if "field larger than field limit" in msg:
@@ -416,31 +643,41 @@ def _read_csv(fname: str, data: bytes, max_rows: int, issues: _Issues, want: str
         elif "expected after" in msg:
             msg = f"a quote \" inside a quoted cell must be doubled (\"\"); {msg}"
         raise _Reject(f"cannot be read as CSV: {_short(msg, 120)}", row=reader.line_num) from None
-    if header is None:
+    nonblank = np.array(filled, dtype=bool)
+    filled_at = np.flatnonzero(nonblank)
+    if not len(filled_at):
         raise _Reject("the file is empty")
+    h = int(filled_at[0])
+    header = records[h]
+    if len(header) > MAX_COLUMNS:
+        raise _Reject(f"the header has {len(header):,} columns; at most {MAX_COLUMNS} are read", row=h + 1)
+    keep = filled_at[1:]
+    body = list(itertools.compress(itertools.islice(records, h + 1, None), filled[h + 1:]))
+    del records
+    rows = keep + 1  # spreadsheet row numbers: record 0 is row 1
+    width = len(header)
+    lens = np.fromiter(map(len, body), dtype=np.int64, count=len(body))
+    for k in np.flatnonzero(lens > width):
+        rec = body[k]
+        if any(c.strip() for c in rec[width:]):
+            issues.add("error", fname, int(rows[k]), None, f"the row has {len(rec)} values but the header has "
+                                                           f"{width} columns (a delimiter inside an unquoted cell?)")
+        body[k] = rec[:width]
+    short = np.flatnonzero(lens < width)
+    for k in short:
+        body[k] = body[k] + [""] * (width - len(body[k]))
+    if len(short):
+        issues.add("warning", fname, None, None, f"{len(short)} row(s) have fewer values than the header; the "
+                                                 "missing trailing cells are read as empty")
+    columns = [pa.array(col, type=pa.string()) for col in zip(*body)] if body else \
+        [pa.array([], type=pa.string()) for _ in range(width)]
+    del body
     if delimiter != ",":
         issues.add("warning", fname, None, None, f"values are separated by {_DELIMITER_NAMES[delimiter]}, not comma; "
                                                  "read accordingly")
-    width = len(header)
-    short_rows = 0
-    rows: list[list[str | None]] = []
-    for rec, rownum in zip(records, numbers):
-        if len(rec) > width:
-            extra = [c for c in rec[width:] if c.strip()]
-            if extra:
-                issues.add("error", fname, rownum, None, f"the row has {len(rec)} values but the header has {width} "
-                                                         "columns (a delimiter inside an unquoted cell?)")
-            rec = rec[:width]
-        elif len(rec) < width:
-            short_rows += 1
-            rec = rec + [""] * (width - len(rec))
-        rows.append(rec)
-    if short_rows:
-        issues.add("warning", fname, None, None, f"{short_rows} row(s) have fewer values than the header; the "
-                                                 "missing trailing cells are read as empty")
-    frame = pd.DataFrame(rows, columns=range(width), dtype=object) if rows else pd.DataFrame(columns=range(width), dtype=object)
-    raw = _finish_table(fname, header, frame, numbers, issues, header_row)
+    raw = _finish_table(fname, header, columns, rows, issues, h + 1)
     raw.delimiter = delimiter
+    raw.read_as = f"CSV, {encoding}, separated by {_DELIMITER_NAMES[delimiter]}"
     return raw
 
 
@@ -465,7 +702,7 @@ def _norm_header(name) -> str:
     return _HEADER_CLEAN.sub("_", text)
 
 
-def _finish_table(fname: str, header: list, frame: pd.DataFrame, rows: list[int], issues: _Issues,
+def _finish_table(fname: str, header: list, columns: list[pa.Array], rows: np.ndarray, issues: _Issues,
                   header_row: int = 1) -> _Raw:
     """Name the columns, detect which table it is, drop unnamed empty columns."""
     names = [_norm_header(h) for h in header]
@@ -473,37 +710,45 @@ def _finish_table(fname: str, header: list, frame: pd.DataFrame, rows: list[int]
     if renamed:
         issues.add("warning", fname, header_row, None, f"{len(renamed)} column name(s) were normalised to the "
                                                        f"template's spelling (e.g. '{_short(renamed[0], 30)}')")
-    keep = []
+    named: dict[str, pa.Array] = {}
+    dupes: list[str] = []
     for j, n in enumerate(names):
-        if n:
-            keep.append(j)
+        col = columns[j] if j < len(columns) else pa.nulls(len(rows), pa.string())
+        if not n:
+            if pc.any(pc.greater(pc.utf8_length(pc.utf8_trim_whitespace(col)), 0)).as_py():
+                issues.add("warning", fname, header_row, f"column {j + 1}", "column without a name; its values are ignored")
             continue
-        col = frame[j] if j in frame.columns else pd.Series(dtype=object)
-        if col.fillna("").astype(str).str.strip().ne("").any():
-            issues.add("warning", fname, header_row, f"column {j + 1}", "column without a name; its values are ignored")
-    frame = frame[keep]
-    frame.columns = [names[j] for j in keep]
-    kept = [names[j] for j in keep]
-    dupes = sorted({n for n in kept if kept.count(n) > 1})
+        if n in named:
+            dupes.append(n)
+        named[n] = col
     if dupes:
         raise _Reject("column appears more than once (each column may occur once)", row=header_row, column=dupes[0])
-    cases_known = len(set(frame.columns) & set(schema.CASES.column_names))
-    labs_known = len(set(frame.columns) & set(schema.LABS.column_names) - {"locator", "note", "extraction_date", "derived_fields"})
+    cases_known = len(set(named) & set(schema.CASES.column_names))
+    labs_known = len(set(named) & set(schema.LABS.column_names) - {"locator", "note", "extraction_date", "derived_fields"})
     if cases_known == 0 and labs_known == 0:
         shown = ", ".join(f"'{_short(n, 20)}'" for n in names[:5] if n)
         raise _Reject("the first row holds no column name of the template (e.g. case_id, condition, trigger); "
                       f"is the first row the header? Found: {shown or 'nothing'}", row=header_row)
-    table = "labs" if ("lab_id" in frame.columns or "analyte" in frame.columns) and "case_id" not in frame.columns else "cases"
-    if not len(frame):
+    table = "labs" if ("lab_id" in named or "analyte" in named) and "case_id" not in named else "cases"
+    if not len(rows):
         raise _Reject(f"the {table} table has a header but no data rows")
-    frame.index = range(len(frame))
-    return _Raw(table=table, frame=frame, rows=list(rows), file=fname)
+    return _Raw(table=table, columns=named, rows=np.asarray(rows, dtype=np.int64), file=fname, header_row=header_row)
+
+
+# ---------------------------------------------------------------------------
+# XLSX
+# ---------------------------------------------------------------------------
+
+def _xlsx_limits(max_rows: int) -> xlsx.Limits:
+    return xlsx.Limits(max_members=MAX_ZIP_MEMBERS, max_part_bytes=MAX_UNCOMPRESSED,
+                       max_total_bytes=MAX_UNCOMPRESSED, max_shared_strings=MAX_SHARED_STRINGS,
+                       max_cells=MAX_CELLS, max_rows=max_rows + 11, max_cell_chars=10 * MAX_CELL_CHARS)
 
 
 def _read_xlsx(fname: str, data: bytes, max_rows: int, issues: _Issues, want: str) -> list[_Raw]:
+    # A first look at what the zip declares (cheap; the streaming limits hold even when it lies).
     try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
-        infos = zf.infolist()
+        infos = zipfile.ZipFile(io.BytesIO(data)).infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
         raise _Reject("the .xlsx file is damaged (its zip structure cannot be read); save it again from Excel") from None
     if len(infos) > MAX_ZIP_MEMBERS:
@@ -516,264 +761,655 @@ def _read_xlsx(fname: str, data: bytes, max_rows: int, issues: _Issues, want: st
     if total > 1_000_000 and total / max(packed, 1) > MAX_RATIO:
         raise _Reject(f"the .xlsx file is compressed {total / max(packed, 1):,.0f} times (at most {MAX_RATIO}): "
                       "possibly a zip bomb; not opened")
-    names = {i.filename for i in infos}
-    if "xl/workbook.xml" not in names:
-        raise _Reject("the file is a zip archive but not an Excel workbook (no xl/workbook.xml)")
     try:
-        import openpyxl
-
-        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - openpyxl raises many types on damaged files
-        raise _Reject(f"the .xlsx file is damaged and cannot be opened ({exc.__class__.__name__}); "
-                      "save it again from Excel") from None
+        wb = xlsx.Workbook(data, _xlsx_limits(max_rows))
+    except xlsx.XlsxError as exc:
+        raise _Reject(_xlsx_message(exc)) from None
     try:
-        sheets = {str(s).strip().lower(): s for s in wb.sheetnames}
-        out: list[_Raw] = []
-        if want == "labs":
-            key = "labs" if "labs" in sheets else (next(iter(sheets)) if len(sheets) == 1 else None)
-            if key is None:
-                raise _Reject(f"no sheet named 'labs' (sheets: {_sheet_list(wb.sheetnames)})")
-            out.append(_read_sheet(fname, wb[sheets[key]], max_rows, issues, "labs"))
-            return out
-        if "cases" in sheets:
-            out.append(_read_sheet(fname, wb[sheets["cases"]], max_rows, issues, "cases"))
-        elif len(sheets) == 1:
-            only = wb.sheetnames[0]
-            issues.add("warning", fname, None, None, f"no sheet named 'cases'; the only sheet '{_short(only, 30)}' is read")
-            out.append(_read_sheet(fname, wb[only], max_rows, issues, "cases"))
-        else:
-            raise _Reject(f"no sheet named 'cases' (sheets: {_sheet_list(wb.sheetnames)}); name the patients' sheet 'cases'")
-        if "labs" in sheets:
-            out.append(_read_sheet(fname, wb[sheets["labs"]], max_rows, issues, "labs"))
+        out = []
+        for table, sheet in _pick_sheets(fname, wb, want, issues):
+            try:
+                cells = wb.read_sheet(sheet)
+            except xlsx.XlsxError as exc:
+                raise _Reject(_xlsx_message(exc, max_rows), file=_sheet_label(fname, sheet.name)) from None
+            out.append(_sheet_to_raw(fname, sheet.name, cells, max_rows, issues, table))
         return out
     finally:
         wb.close()
 
 
-def _sheet_list(names) -> str:
-    shown = ", ".join(f"'{_short(_INVISIBLE.sub('', str(n)), 30)}'" for n in list(names)[:10])
+def _xlsx_message(exc: xlsx.XlsxError, max_rows: int | None = None) -> str:
+    msg = exc.message
+    if isinstance(exc, xlsx.XlsxLimitError) and "rows with values" in msg and max_rows is not None:
+        return (f"the sheet has more than {max_rows:,} rows; split it or remove rows (at most {max_rows:,} rows "
+                "per table); reading stopped")
+    if isinstance(exc, xlsx.XlsxLimitError) and "zip bomb" not in msg:
+        msg += ": possibly a zip bomb, or a table far larger than this app reads"
+    return msg
+
+
+def _sheet_label(fname: str, sheet: str) -> str:
+    return f"{fname} [{_short(_INVISIBLE.sub('', sheet), 30)}]"
+
+
+def _norm_sheet(name: str) -> str:
+    return re.sub(r"\s+", " ", _INVISIBLE.sub("", name)).strip().lower()
+
+
+def _pick_sheets(fname: str, wb: xlsx.Workbook, want: str, issues: _Issues) -> list[tuple[str, xlsx.SheetInfo]]:
+    """Which sheet holds which table; refuses hidden and ambiguously named sheets."""
+    by_name: dict[str, xlsx.SheetInfo] = {}
+    for s in wb.sheets:
+        key = _norm_sheet(s.name)
+        if key in by_name:
+            raise _Reject(f"two sheets have the same name once capitals and spaces are ignored ("
+                          f"'{_short(_INVISIBLE.sub('', by_name[key].name), 30)}' and "
+                          f"'{_short(_INVISIBLE.sub('', s.name), 30)}'): which one to read is unclear; rename or "
+                          "delete one of them")
+        by_name[key] = s
+    visible = [s for s in wb.sheets if s.state == "visible"]
+
+    def shown(s: xlsx.SheetInfo) -> xlsx.SheetInfo:
+        if s.state != "visible":
+            how = ("very hidden (Excel does not even list it under Unhide)" if s.state == "veryHidden"
+                   else "hidden")
+            raise _Reject(f"the sheet '{_short(_INVISIBLE.sub('', s.name), 30)}' is {how}: a hidden sheet is never "
+                          "read, so that what is analysed is what you see. Unhide it (or delete it) and upload again")
+        return s
+
+    picked: list[tuple[str, xlsx.SheetInfo]] = []
+    if want == "labs":
+        if "labs" in by_name:
+            picked.append(("labs", shown(by_name["labs"])))
+        elif len(visible) == 1:
+            picked.append(("labs", visible[0]))
+        else:
+            raise _Reject(f"no sheet named 'labs' (sheets: {_sheet_list(wb.sheets)})")
+    else:
+        if "cases" in by_name:
+            picked.append(("cases", shown(by_name["cases"])))
+        elif len(visible) == 1:
+            only = visible[0]
+            which = "only sheet" if len(wb.sheets) == 1 else "only visible sheet"
+            issues.add("warning", fname, None, None, f"no sheet named 'cases'; the {which} "
+                                                     f"'{_short(_INVISIBLE.sub('', only.name), 30)}' is read")
+            picked.append(("cases", only))
+        else:
+            raise _Reject(f"no sheet named 'cases' (sheets: {_sheet_list(wb.sheets)}); name the patients' sheet 'cases'")
+        if "labs" in by_name and by_name["labs"] is not picked[0][1]:
+            picked.append(("labs", shown(by_name["labs"])))
+    used = {id(s) for _, s in picked}
+    hidden = [s for s in wb.sheets if s.state != "visible" and id(s) not in used]
+    if hidden:
+        issues.add("warning", fname, None, None, f"{len(hidden)} hidden sheet(s) not read ("
+                                                 f"{_sheet_list(hidden)}); only visible sheets are read")
+    return picked
+
+
+def _sheet_list(sheets) -> str:
+    names = [s.name if isinstance(s, xlsx.SheetInfo) else str(s) for s in sheets]
+    shown = ", ".join(f"'{_short(_INVISIBLE.sub('', n), 30)}'" for n in names[:10])
     return shown + (" ..." if len(names) > 10 else "")
 
 
-def _read_sheet(fname: str, ws, max_rows: int, issues: _Issues, want: str) -> _Raw:
-    label = f"{fname} [{_short(_INVISIBLE.sub('', ws.title), 30)}]"
+def _sheet_to_raw(fname: str, sheet_name: str, cells: xlsx.SheetCells, max_rows: int, issues: _Issues,
+                  want: str) -> _Raw:
+    """Find the header row, report what cannot be read as one value, and build the columns."""
+    label = _sheet_label(fname, sheet_name)
+    short_name = _short(_INVISIBLE.sub("", sheet_name), 30)
+    row, col, val = cells.row, cells.col, cells.value
+    if len(val):
+        arr = pa.array(val, type=pa.string())
+        filled = pc.fill_null(pc.greater(pc.utf8_length(pc.utf8_trim_whitespace(arr)), 0), False)
+        mask = filled.to_numpy(zero_copy_only=False)
+        row, col, val = row[mask], col[mask], val[mask]
+    urows, starts = np.unique(row, return_index=True)
+    bounds = np.append(starts, len(row))
+    known = set(schema.CASES.column_names) | set(schema.LABS.column_names)
     header: list | None = None
     header_row = 1
-    records: list[list[str | None]] = []
-    numbers: list[int] = []
     skipped: list[int] = []
-    known = set(schema.CASES.column_names) | set(schema.LABS.column_names)
-    width = 0
-    try:
-        for i, values in enumerate(ws.iter_rows(values_only=True, max_col=MAX_COLUMNS + 1), start=1):
-            if values.count(None) == len(values):
-                continue  # fast path: openpyxl yields a row of None for every gap in the sheet
-            cells = [_xl_str(v) for v in values]
-            if header is None:
-                if not any(c for c in cells):
-                    continue
-                while cells and not cells[-1]:
-                    cells.pop()
-                if not any(_norm_header(c) in known for c in cells):
-                    skipped.append(i)  # a title or note above the header
-                    if len(skipped) >= 10:
-                        break
-                    continue
-                if len(cells) > MAX_COLUMNS:
-                    raise _Reject(f"the sheet has more than {MAX_COLUMNS} columns", row=i)
-                header, header_row, width = cells, i, len(cells)
-                if skipped:
-                    issues.add("warning", label, skipped[0], None, f"{len(skipped)} row(s) above the header row "
-                               f"{i} were skipped (a title or notes?)")
-                continue
-            if not any(c for c in cells):
-                continue
-            if len(records) >= max_rows:
-                raise _Reject(f"the sheet has more than {max_rows:,} rows; split it or remove rows (at most "
-                              f"{max_rows:,} rows per table)")
-            if any(c for c in cells[width:]):
-                issues.add("error", label, i, None, f"the row has values beyond the {width} named columns")
-            cells = (cells + [None] * width)[:width]
-            records.append(cells)
-            numbers.append(i)
-    except _Reject:
-        raise
-    except Exception as exc:  # noqa: BLE001 - damaged sheet XML
-        raise _Reject(f"the sheet '{_short(ws.title, 30)}' is damaged and cannot be read ({exc.__class__.__name__})") from None
+    for k in range(min(len(urows), 11)):
+        line = dict(zip(col[bounds[k]:bounds[k + 1]].tolist(), val[bounds[k]:bounds[k + 1]].tolist()))
+        if not any(_norm_header(v) in known for v in line.values()):
+            skipped.append(int(urows[k]))  # a title or note above the header
+            if len(skipped) >= 10:
+                break
+            continue
+        header_row = int(urows[k])
+        width = max(line) + 1
+        if width > MAX_COLUMNS:
+            raise _Reject(f"the sheet has more than {MAX_COLUMNS} columns (a value in column "
+                          f"{xlsx.column_letter(width - 1)})", row=header_row, file=label)
+        header = [line.get(j) for j in range(width)]
+        break
+    names = [_norm_header(h) for h in header] if header is not None else []
+
+    def where(c: int | None) -> str | None:
+        if c is None:
+            return None
+        return names[c] if c < len(names) and names[c] else xlsx.column_letter(c)
+
+    for p in cells.problems:
+        issues.add("error", label, p.row, where(p.col), p.message)
+    issues.dropped += cells.problems_dropped
     if header is None and skipped:
-        raise _Reject(f"the sheet '{_short(ws.title, 30)}' holds no column name of the template (e.g. case_id, "
-                      f"condition, trigger) in its first {len(skipped)} non-empty row(s)", row=skipped[0])
+        raise _Reject(f"the sheet '{short_name}' holds no column name of the template (e.g. case_id, "
+                      f"condition, trigger) in its first {len(skipped)} non-empty row(s)", row=skipped[0], file=label)
     if header is None:
-        raise _Reject(f"the sheet '{_short(ws.title, 30)}' is empty")
-    frame = pd.DataFrame(records, columns=range(width), dtype=object) if records else pd.DataFrame(columns=range(width), dtype=object)
-    raw = _finish_table(label, [h or "" for h in header], frame, numbers, issues, header_row)
+        raise _Reject(f"the sheet '{short_name}' is empty", file=label)
+    if skipped:
+        issues.add("warning", label, skipped[0], None, f"{len(skipped)} row(s) above the header row {header_row} were "
+                   "skipped (a title or notes?)")
+    width = len(header)
+    merged = [m for m in cells.merges if m[2] >= header_row and (m[0] != m[2] or m[1] != m[3])]
+    for r1, c1, r2, c2 in merged[:20]:
+        ref = f"{xlsx.column_letter(c1)}{r1}:{xlsx.column_letter(c2)}{r2}"
+        others = (r2 - r1 + 1) * (c2 - c1 + 1) - 1
+        issues.add("error", label, r1, where(c1), f"the cells {ref} are merged: a spreadsheet keeps the value in "
+                   f"{xlsx.column_letter(c1)}{r1} only, so the other {others} cell(s) would be read as empty (not "
+                   "stated); unmerge them and type the value in each cell")
+    if len(merged) > 20:
+        issues.add("error", label, None, None, f"{len(merged) - 20} more merged range(s) over the table")
+    if cells.formulas:
+        fr, fc = cells.first_formula
+        issues.add("warning", label, fr, where(fc), f"{cells.formulas} cell(s) hold formulas; the values last "
+                   "calculated and saved with the file were read (first one here)")
+    data = row > header_row
+    drow, dcol, dval = row[data], col[data], val[data]
+    drows = np.unique(drow)
+    if len(drows) > max_rows:
+        raise _Reject(f"the sheet has more than {max_rows:,} rows; split it or remove rows (at most "
+                      f"{max_rows:,} rows per table)", file=label)
+    beyond = dcol >= width
+    if beyond.any():
+        brow, first = np.unique(drow[beyond], return_index=True)
+        bcol = dcol[beyond][first]
+        issues.add_cells("error", label, brow, None, np.arange(len(brow)),
+                         lambda k: f"the row has values beyond the {width} named columns (first in column "
+                                   f"{xlsx.column_letter(int(bcol[k]))})")
+    pos = np.searchsorted(drows, drow)
+    inside = ~beyond
+    pos, dcol, dval = pos[inside], dcol[inside], dval[inside]
+    order = np.argsort(dcol, kind="stable")
+    pos, dcol, dval = pos[order], dcol[order], dval[order]
+    edges = np.searchsorted(dcol, np.arange(width + 1))
+    n = len(drows)
+    columns = []
+    for j in range(width):
+        a, b = edges[j], edges[j + 1]
+        if a == b:
+            columns.append(pa.nulls(n, pa.string()))
+            continue
+        full = np.full(n, None, dtype=object)
+        full[pos[a:b]] = dval[a:b]
+        columns.append(pa.array(full, type=pa.string()))
+    raw = _finish_table(label, [h or "" for h in header], columns, drows, issues, header_row)
     if raw.table != want:
-        raise _Reject(f"the sheet '{_short(ws.title, 30)}' does not look like the {want} table "
-                      f"(see the template)", file=label)
+        raise _Reject(f"the sheet '{short_name}' does not look like the {want} table (see the template)", file=label)
+    raw.read_as = f"XLSX, sheet '{short_name}'"
     return raw
 
 
-def _xl_str(v) -> str | None:
-    """An Excel cell value as the text a CSV would hold."""
-    if v is None:
-        return None
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, datetime.datetime):
-        return v.date().isoformat() if v.time() == datetime.time(0) else v.isoformat(sep=" ")
-    if isinstance(v, datetime.date):
-        return v.isoformat()
-    if isinstance(v, float):
-        return str(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
-    if isinstance(v, int):
-        return str(v)
-    text = str(v)
-    return text if text.strip() else None
-
-
 # ---------------------------------------------------------------------------
-# Cleaning and validating
+# Cleaning and typing, column by column
 # ---------------------------------------------------------------------------
 
-def _clean_cells(raw: _Raw, table: schema.Table, issues: _Issues) -> pd.DataFrame:
-    """Remove control characters, normalise vocabulary case and decimal commas; report each kind once."""
-    df = raw.frame.copy()
-    known = {c.name: c for c in table.columns}
-    counts = {"ctrl": [0, None], "case": [0, None], "comma": [0, None]}
-
-    def note(kind: str, changed: pd.Series, col: str) -> None:
-        hits = changed.to_numpy(dtype=bool).nonzero()[0]
-        if len(hits):
-            counts[kind][0] += len(hits)
-            counts[kind][1] = counts[kind][1] or (raw.rows[hits[0]], col)
-
-    for col in df.columns:
-        s = df[col].astype(object)
-        present = s.notna()
-        if not present.any():
-            continue
-        s = s.where(~present, s.astype(str))
-        text = s.fillna("")
-        long = text.str.len() > MAX_CELL_CHARS
-        for k in long.to_numpy().nonzero()[0][:50]:
-            issues.add("error", raw.file, raw.rows[k], col, f"the cell holds {len(text.iloc[k]):,} characters "
-                       f"(at most {MAX_CELL_CHARS:,})")
-        cleaned = text.str.replace(_BREAKS, " ", regex=True).str.replace(_INVISIBLE, "", regex=True)
-        note("ctrl", cleaned.str.strip() != text.str.strip(), col)
-        text = cleaned
-        spec = known.get(col)
-        if spec is not None and spec.allowed and spec.type in ("str", "list"):
-            low = text.str.strip().str.lower()
-            note("case", low != text.str.strip(), col)
-            text = low
-        if spec is not None and spec.type in ("float", "int") and raw.delimiter == ";":
-            comma = text.str.match(_DECIMAL_COMMA)
-            note("comma", comma, col)
-            text = text.where(~comma, text.str.replace(",", ".", regex=False))
-        out = text.where(text.str.strip() != "", None).where(~long, None)
-        df[col] = pd.Series(out.to_numpy(dtype=object), index=df.index, dtype=object)
-    msgs = {
-        "ctrl": "cell(s) held line breaks, tabs or invisible control characters: replaced by spaces or removed",
-        "case": "vocabulary value(s) written in capitals were read in lower case",
-        "comma": "number(s) with a decimal comma were read with a decimal point",
-    }
-    for kind, (n, first) in counts.items():
-        if n:
-            issues.add("warning", raw.file, first[0], first[1], f"{n} {msgs[kind]} (first one here)")
-    return df
+def _decimal(raw: _Raw, table: schema.Table) -> str:
+    """The file's decimal separator: ``,`` only in a ``;``-separated CSV whose number cells use it."""
+    if raw.delimiter != ";":
+        return "."
+    comma = r"^\s*[+-]?(?:[0-9]*,[0-9]+|[0-9]+,)(?:[eE][+-]?[0-9]+)?\s*$"
+    for c in table.columns:
+        arr = raw.columns.get(c.name)
+        if arr is not None and c.type in ("int", "float") and pc.any(pc.match_substring_regex(arr, comma)).as_py():
+            return ","
+    return "."
 
 
-def _fill_provenance(df: pd.DataFrame, fname: str, today: datetime.date, issues: _Issues) -> pd.DataFrame:
-    """Fill the provenance columns an upload may leave out (``locator``, ``extraction_date``).
+def _number_problem(text: str, decimal: str, delimiter: str | None) -> str:
+    """Why a cell does not follow the number grammar, in the user's terms."""
+    shown = _short(text)
+    if _NOT_FINITE.match(text):
+        return f"'{shown}' is not a finite number"
+    if any(ch.isdigit() and not ch.isascii() for ch in text):
+        return f"'{shown}' is not a number: it holds digits other than 0-9 (write it with the digits 0-9)"
+    if "_" in text:
+        return f"'{shown}' is not a number: numbers may not hold underscores (write 10, not 1_0)"
+    if decimal == "," and "." in text:
+        return (f"'{shown}' is not a number in this file: its numbers use the decimal comma (e.g. 2,5), so a point "
+                "is ambiguous (a thousands separator?); write it without thousands separators (1000) or with a "
+                "decimal comma")
+    if "," in text:
+        why = "this file is comma-separated, so " if delimiter == "," else ""
+        return (f"'{shown}' is not a number: {why}decimals are written with a point (e.g. 2.5) and numbers without "
+                "thousands separators")
+    if any(ch in text for ch in " \u00a0\u202f'’"):
+        return f"'{shown}' is not a number: numbers may not hold spaces or thousands separators"
+    return f"'{shown}' is not a number"
 
-    A column left out is filled silently (the page says so); blank cells in a
-    column that is present are filled with a warning.
-    """
-    df = df.copy()
-    for col, value in (("locator", "uploaded file"), ("extraction_date", today.isoformat())):
-        if col not in df.columns:
-            df[col] = value
-            continue
-        blank = df[col].isna().to_numpy() | df[col].fillna("").astype(str).str.strip().eq("").to_numpy()
-        if blank.any():
-            df.loc[blank, col] = value
-            issues.add("warning", fname, None, col, f"{int(blank.sum())} empty cell(s) filled with '{value}' "
-                       "(an upload has no publication to point to)")
-    return df
+
+class _Counts:
+    """How many cells each cleaning changed, and where the first one is."""
+
+    def __init__(self) -> None:
+        self.items: dict[str, list] = {}
+
+    def note(self, kind: str, changed: pa.Array, rows: np.ndarray, column: str) -> None:
+        if not pc.any(changed).as_py():
+            return
+        mask = pc.fill_null(changed, False).to_numpy(zero_copy_only=False)
+        hits = np.flatnonzero(mask)
+        entry = self.items.setdefault(kind, [0, None])
+        entry[0] += len(hits)
+        entry[1] = entry[1] or (int(rows[hits[0]]), column)
+
+    def report(self, file: str, issues: _Issues) -> None:
+        msgs = {
+            "ctrl": "cell(s) held line breaks, tabs or invisible control characters: replaced by spaces or removed",
+            "case": "vocabulary value(s) written in capitals were read in lower case",
+            "comma": "number(s) with a decimal comma were read with a decimal point",
+        }
+        for kind, (n, first) in self.items.items():
+            issues.add("warning", file, first[0], first[1], f"{n} {msgs[kind]} (first one here)")
 
 
-def _convert(found: list[ValidationIssue], raw: _Raw, issues: _Issues) -> None:
-    """Move validate_table's issues over, with spreadsheet row numbers; unknown columns are warnings."""
-    for v in found:
-        row = v.row
-        if row is not None and row >= 2 and row - 2 < len(raw.rows):
-            row = raw.rows[row - 2]
-        if v.message.startswith("unknown column"):
-            issues.add("warning", raw.file, row, v.column, "unknown column (not in the data dictionary): ignored")
+def _clean_column(arr: pa.Array, col: schema.Column, raw: _Raw, issues: _Issues, counts: _Counts) -> pa.Array:
+    """Overlong cells are errors; breaks become spaces, invisible characters go; trimmed; blank -> null."""
+    lengths = pc.utf8_length(arr)
+    long = pc.fill_null(pc.greater(lengths, MAX_CELL_CHARS), False)
+    if pc.any(long).as_py():
+        hits = np.flatnonzero(long.to_numpy(zero_copy_only=False))
+        sizes = lengths.to_numpy(zero_copy_only=False)
+        issues.add_cells("error", raw.file, raw.rows, col.name, hits[:50],
+                         lambda k: f"the cell holds {int(sizes[k]):,} characters (at most {MAX_CELL_CHARS:,})")
+        arr = pc.if_else(long, pa.scalar(None, pa.string()), arr)
+    trimmed = pc.utf8_trim_whitespace(arr)
+    if pc.any(pc.match_substring_regex(arr, _CONTROL_RE2)).as_py():  # most columns hold none: one pass only
+        cleaned = pc.utf8_trim_whitespace(
+            pc.replace_substring_regex(pc.replace_substring_regex(arr, _BREAKS_RE2, " "), _INVISIBLE_RE2, ""))
+        counts.note("ctrl", pc.not_equal(cleaned, trimmed), raw.rows, col.name)
+        trimmed = cleaned
+    out = pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
+    if col.allowed and col.type in ("str", "list"):
+        low = pc.utf8_lower(out)
+        counts.note("case", pc.not_equal(low, out), raw.rows, col.name)
+        out = low
+    return out
+
+
+def _missing(col: schema.Column, n: int):
+    if col.type == "float":
+        return np.full(n, np.nan)
+    if col.type == "int":
+        return pd.arrays.IntegerArray(np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool))
+    if col.type == "bool":
+        return pd.arrays.BooleanArray(np.zeros(n, dtype=bool), np.ones(n, dtype=bool))
+    return np.full(n, None, dtype=object)
+
+
+def _typed_column(arr: pa.Array, col: schema.Column, raw: _Raw, issues: _Issues, decimal: str, counts: _Counts):
+    """The column in its schema type (as :func:`lib.data.validate_table` types it); problems become errors."""
+    file, rows, n, name = raw.file, raw.rows, len(raw), col.name
+    valid = pc.is_valid(arr).to_numpy(zero_copy_only=False)
+    if col.required:
+        issues.add_cells("error", file, rows, name, np.flatnonzero(~valid), lambda k: "value is required")
+
+    def text(k: int) -> str:
+        return arr[k].as_py()
+
+    allowed = ", ".join(col.allowed)
+    if col.type == "str":
+        if col.allowed:
+            ok = pc.is_in(arr, value_set=pa.array(col.allowed)).to_numpy(zero_copy_only=False)
+            issues.add_cells("error", file, rows, name, np.flatnonzero(valid & ~ok),
+                             lambda k: f"'{_short(text(k))}' is not allowed (allowed: {allowed})")
+        return arr.to_numpy(zero_copy_only=False)
+    if col.type == "list":
+        parts = pc.split_pattern(arr, ";")
+        flat = pc.utf8_trim_whitespace(pc.list_flatten(parts))
+        parent = pc.list_parent_indices(parts).to_numpy(zero_copy_only=False)
+        keep = pc.greater(pc.utf8_length(flat), 0).to_numpy(zero_copy_only=False)
+        if col.allowed:
+            ok = pc.is_in(flat, value_set=pa.array(col.allowed)).to_numpy(zero_copy_only=False)
+            bad = np.flatnonzero(keep & ~ok)
+            if len(bad):
+                bad_rows, first = np.unique(parent[bad], return_index=True)
+                items = dict(zip(bad_rows.tolist(), flat.take(pa.array(bad[first])).to_pylist()))
+                issues.add_cells("error", file, rows, name, bad_rows,
+                                 lambda k: f"'{_short(items[k])}' is not allowed (allowed: {allowed})")
+        sizes = np.bincount(parent[keep], minlength=n)
+        offsets = pa.array(np.concatenate([[0], np.cumsum(sizes)]).astype(np.int32), type=pa.int32())
+        joined = pc.binary_join(pa.ListArray.from_arrays(offsets, flat.filter(pa.array(keep))), ";")
+        joined = pc.if_else(pc.equal(joined, ""), pa.scalar(None, pa.string()), joined)
+        return joined.to_numpy(zero_copy_only=False)
+    if col.type in ("int", "float"):
+        grammar = _NUMBER_COMMA if decimal == "," else _NUMBER_POINT
+        ok = pc.fill_null(pc.match_substring_regex(arr, grammar), False).to_numpy(zero_copy_only=False)
+        issues.add_cells("error", file, rows, name, np.flatnonzero(valid & ~ok),
+                         lambda k: _number_problem(text(k), decimal, raw.delimiter))
+        if raw.delimiter == ";" and decimal == ".":
+            like = pc.fill_null(pc.match_substring_regex(arr, _THOUSANDS_LIKE), False).to_numpy(zero_copy_only=False)
+            issues.add_cells("error", file, rows, name, np.flatnonzero(like),
+                             lambda k: f"'{_short(text(k))}' is ambiguous in a semicolon-separated file: a point "
+                                       "followed by three digits may be a thousands separator; write it without "
+                                       "thousands separators (1000), or with fewer decimals (1.0) if it is a decimal")
+            ok &= ~like
+        source = arr
+        if decimal == ",":
+            counts.note("comma", pc.match_substring(arr, ","), rows, name)
+            source = pc.replace_substring(arr, ",", ".")
+        good = valid & ok
+        values = np.full(n, np.nan)
+        if good.any():
+            values[good] = source.filter(pa.array(good)).to_numpy(zero_copy_only=False).astype(np.float64)
+        finite = np.isfinite(values)
+        issues.add_cells("error", file, rows, name, np.flatnonzero(good & ~finite),
+                         lambda k: f"'{_short(text(k))}' is not a finite number")
+        good &= finite
+        if col.type == "int":
+            whole = values == np.floor(values)
+            issues.add_cells("error", file, rows, name, np.flatnonzero(good & ~whole),
+                             lambda k: f"'{_short(text(k))}' is not a whole number")
+            good &= whole
+        unit = f" {col.unit}" if col.unit else ""
+        if col.min is not None:
+            issues.add_cells("error", file, rows, name, np.flatnonzero(good & (values < col.min)),
+                             lambda k: f"{_short(text(k))} is below the plausible minimum {col.min:g}{unit}")
+        if col.max is not None:
+            issues.add_cells("error", file, rows, name, np.flatnonzero(good & (values > col.max)),
+                             lambda k: f"{_short(text(k))} is above the plausible maximum {col.max:g}{unit}")
+        values[~good] = np.nan
+        if col.type == "int":
+            return pd.arrays.IntegerArray(np.where(good, values, 0).astype(np.int64), ~good)
+        return values
+    if col.type == "bool":
+        low = pc.utf8_lower(arr)
+        yes = pc.fill_null(pc.is_in(low, value_set=pa.array(_TRUE)), False).to_numpy(zero_copy_only=False)
+        no = pc.fill_null(pc.is_in(low, value_set=pa.array(_FALSE)), False).to_numpy(zero_copy_only=False)
+        issues.add_cells("error", file, rows, name, np.flatnonzero(valid & ~yes & ~no),
+                         lambda k: f"'{_short(text(k))}' is not true or false")
+        return pd.arrays.BooleanArray(yes, ~(yes | no))
+    if col.type == "date":
+        texts = arr.to_numpy(zero_copy_only=False)
+        shaped = pc.fill_null(pc.match_substring_regex(arr, _DATE_RE2), False).to_numpy(zero_copy_only=False)
+        real = np.zeros(n, dtype=bool)
+        if shaped.any():
+            parsed = pd.to_datetime(pd.Series(texts[shaped], dtype=object), format="%Y-%m-%d", errors="coerce")
+            real[shaped] = parsed.notna().to_numpy()
+            for k in np.flatnonzero(shaped & ~real):  # outside pandas' range (before 1678, after 2261)
+                try:
+                    datetime.date.fromisoformat(texts[k])
+                    real[k] = True
+                except ValueError:
+                    pass
+        issues.add_cells("error", file, rows, name, np.flatnonzero(valid & ~real),
+                         lambda k: f"'{_short(texts[k])}' is not a date (YYYY-MM-DD)")
+        return texts
+    raise AssertionError(col.type)  # pragma: no cover
+
+
+def _type_table(raw: _Raw, table: schema.Table, issues: _Issues, optional=(), decimal: str = ".") -> pd.DataFrame:
+    """Clean and type every column of ``raw`` against ``table``; columns in schema order, dtypes as
+    :func:`lib.data.validate_table` gives them (``str``/``list``/``date`` object with None, ``float64``,
+    ``Int64``, ``boolean``)."""
+    n = len(raw)
+    for c in table.columns:
+        if c.required and c.name not in raw.columns and c.name not in optional:
+            issues.add("error", raw.file, None, c.name, "required column is missing")
+    for name in raw.columns:
+        if name not in table.column_names:
+            issues.add("warning", raw.file, raw.header_row, name, "unknown column (not in the data dictionary): ignored")
+    counts = _Counts()
+    out = {}
+    for c in table.columns:
+        arr = raw.columns.get(c.name)
+        if arr is None:
+            values = _missing(c, n)
         else:
-            issues.add("error", raw.file, row, v.column, v.message)
+            values = _typed_column(_clean_column(arr, c, raw, issues, counts), c, raw, issues, decimal, counts)
+        if c.type in ("str", "list", "date"):
+            values = pd.Series(values, dtype=object)
+        out[c.name] = values
+    counts.report(raw.file, issues)
+    return pd.DataFrame(out, columns=list(table.column_names))
+
+
+def _fill(df: pd.DataFrame, raw: _Raw, col: str, value: str, issues: _Issues, why: str) -> None:
+    """Fill ``col`` with ``value``: silently where the column was left out, with a warning for blank cells."""
+    blank = df[col].isna().to_numpy()
+    if not blank.any():
+        return
+    df.loc[blank, col] = value
+    if col in raw.columns:
+        issues.add("warning", raw.file, None, col, f"{int(blank.sum())} empty cell(s) filled with '{value}' ({why})")
+
+
+def _fill_provenance(df: pd.DataFrame, raw: _Raw, today: datetime.date, issues: _Issues) -> None:
+    for col, value in (("locator", "uploaded file"), ("extraction_date", today.isoformat())):
+        _fill(df, raw, col, value, issues, "an upload has no publication to point to")
+
+
+def _prefixed(ids: pd.Series) -> pd.Series:
+    """``upload:`` + id, unless the id already starts with it (missing stays missing)."""
+    arr = pa.array(ids.to_numpy(dtype=object), type=pa.string())
+    out = pc.if_else(pc.fill_null(pc.starts_with(arr, PREFIX), False), arr,
+                     pc.binary_join_element_wise(PREFIX, arr, ""))
+    return pd.Series(out.to_numpy(zero_copy_only=False), index=ids.index, dtype=object)
+
+
+def _example_mask(df: pd.DataFrame, raw: _Raw, table: str, key: str, example_id: str, issues: _Issues) -> np.ndarray:
+    """Rows that are the template's example row; unchanged ones are left out (warning), changed ones are errors.
+
+    Unchanged means: every column the file holds has the template's example value in that row.
+    """
+    lowered = pc.utf8_lower(pa.array(df[key].to_numpy(dtype=object), type=pa.string()))
+    hit = pc.fill_null(pc.is_in(lowered, value_set=pa.array([example_id.lower(), (PREFIX + example_id).lower()])),
+                       False).to_numpy(zero_copy_only=False)
+    drop = np.zeros(len(df), dtype=bool)
+    if not hit.any():
+        return drop
+    example = _example_typed(table)
+    for k in np.flatnonzero(hit):
+        same = all(_same(df[c].iloc[k], example[c].iloc[0]) for c in raw.columns
+                   if c in example.columns and c != key and c not in UPLOAD_OPTIONAL and c not in LABS_FILLED)
+        if same:
+            drop[k] = True
+            issues.add("warning", raw.file, int(raw.rows[k]), key, f"the template's example row ({key} "
+                       f"{example_id}) was left out: it is fictional. Delete it from your file")
+        else:
+            issues.add("error", raw.file, int(raw.rows[k]), key, f"'{example_id}' is the template's example id, "
+                       f"but this row was changed: give it an id of its own (or delete the example row)")
+    return drop
+
+
+def _same(a, b) -> bool:
+    a_missing = a is None or a is pd.NA or (isinstance(a, float) and math.isnan(a))
+    b_missing = b is None or b is pd.NA or (isinstance(b, float) and math.isnan(b))
+    if a_missing or b_missing:
+        return a_missing and b_missing
+    if isinstance(a, str) and isinstance(b, str):
+        return a.lower() == b.lower()
+    return bool(a == b)
+
+
+def _example_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+_EXAMPLE_TYPED: dict[str, pd.DataFrame] = {}
+
+
+def _example_typed(table: str) -> pd.DataFrame:
+    """The template's example row, typed like an upload (computed once)."""
+    if table not in _EXAMPLE_TYPED:
+        cols = {c: pa.array([_example_text(v)], type=pa.string()) for c, v in EXAMPLE_ROWS[table].items()}
+        raw = _Raw(table=table, columns=cols, rows=np.array([2]), file="template")
+        _EXAMPLE_TYPED[table] = _type_table(raw, schema.TABLES[table], _Issues(),
+                                            optional=UPLOAD_OPTIONAL + tuple(LABS_FILLED))
+    return _EXAMPLE_TYPED[table]
+
+
+def _drop_rows(df: pd.DataFrame, raw: _Raw, drop: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
+    if not drop.any():
+        return df, raw.rows
+    return df.loc[~drop].reset_index(drop=True), raw.rows[~drop]
+
+
+def _duplicates(ids: pd.Series, written: pd.Series, rows: np.ndarray, file: str, column: str,
+                issues: _Issues) -> bool:
+    dup = ids.duplicated(keep="first").to_numpy()
+    if not dup.any():
+        return False
+    first_of = dict(zip(ids[~dup], written[~dup]))
+
+    def message(k: int) -> str:
+        mine, other = written.iloc[k], first_of.get(ids.iloc[k])
+        text = f"duplicate id '{_short(mine)}'"
+        if mine != other:
+            text += f" (the same patient as '{_short(other)}': ids with and without the '{PREFIX}' prefix are the same)"
+        return text
+
+    issues.add_cells("error", file, rows, column, np.flatnonzero(dup), message)
+    return True
 
 
 def _prepare_cases(raw: _Raw, source_id: str, today: datetime.date, issues: _Issues) -> pd.DataFrame | None:
-    df = _clean_cells(raw, schema.CASES, issues)
-    df = _fill_provenance(df, raw.file, today, issues)
-    if "source_ids" in df.columns and df["source_ids"].notna().any():
-        given = df["source_ids"]
-        note = df["note"] if "note" in df.columns else pd.Series([None] * len(df), dtype=object, index=df.index)
-        df["note"] = [
-            (f"Uploaded source_ids: {g}." + (f" {n}" if isinstance(n, str) and n else "")) if isinstance(g, str) else n
-            for g, n in zip(given, note)
-        ]
+    decimal = _decimal(raw, schema.CASES)
+    raw.read_as += ", decimal comma" if decimal == "," else ", decimal point"
+    typed = _type_table(raw, schema.CASES, issues, optional=UPLOAD_OPTIONAL, decimal=decimal)
+    if issues.has_errors:
+        return None
+    drop = _example_mask(typed, raw, "cases", "case_id", EXAMPLE_ID, issues)
+    typed, rows = _drop_rows(typed, raw, drop)
+    if issues.has_errors:
+        return None
+    if not len(typed):
+        issues.add("error", raw.file, None, None, "the file holds only the template's example row: nothing to load")
+        return None
+    _fill_provenance(typed, raw, today, issues)
+    given = typed["source_ids"]
+    if given.notna().any():
+        note = typed["note"]
+        has = given.notna().to_numpy()
+        lead = "Uploaded source_ids: " + given[has].astype(str) + "."
+        old = note[has]
+        typed.loc[has, "note"] = (lead + np.where(old.notna(), " " + old.fillna("").astype(str), "")).astype(object)
         issues.add("warning", raw.file, None, "source_ids", "every uploaded patient is attributed to the uploaded file "
                    f"('{source_id}'); the source_ids written in the file are kept at the start of each note")
-    df["source_ids"] = source_id
-    typed, found = validate_table(df, schema.CASES, raw.file)
-    _convert(found, raw, issues)
-    if any(i.level == "error" for i in issues.items):
-        return None
-    typed["case_id"] = typed["case_id"].map(_prefixed)
-    dup = typed["case_id"].duplicated(keep="first").to_numpy()
-    for k in dup.nonzero()[0]:
-        issues.add("error", raw.file, raw.rows[k], "case_id", f"duplicate id '{_short(typed['case_id'].iloc[k])}' "
-                   f"(ids with and without the '{PREFIX}' prefix are the same patient)")
-    return None if dup.any() else typed
+    typed["source_ids"] = pd.Series([source_id] * len(typed), dtype=object)
+    # a dose per administration in mg/kg above the highest plausible daily dose per kg is no dose
+    limit = schema.CASES.column("dose_mg_kg_day").max
+    per_kg = ((typed["dose_amount_unit"] == "mg/kg") & (typed["dose_amount"] > limit)).to_numpy(dtype=bool)
+    issues.add_cells("error", raw.file, rows, "dose_amount", np.flatnonzero(per_kg),
+                     lambda k: f"{typed['dose_amount'].iloc[k]:g} mg/kg per dose is above the plausible maximum "
+                               f"{limit:g} mg/kg")
+    written = typed["case_id"].copy()
+    typed["case_id"] = _prefixed(typed["case_id"])
+    _duplicates(typed["case_id"], written, rows, raw.file, "case_id", issues)
+    return None if issues.has_errors else typed
 
 
 def _prepare_labs(raw: _Raw, cases: pd.DataFrame | None, today: datetime.date, issues: _Issues) -> pd.DataFrame | None:
-    df = _clean_cells(raw, schema.LABS, issues)
-    df = _fill_provenance(df, raw.file, today, issues)
-    typed, found = validate_table(df, schema.LABS, raw.file)
-    _convert(found, raw, issues)
-    if any(i.level == "error" for i in issues.items) or cases is None:
+    decimal = _decimal(raw, schema.LABS)
+    raw.read_as += ", decimal comma" if decimal == "," else ", decimal point"
+    typed = _type_table(raw, schema.LABS, issues, optional=UPLOAD_OPTIONAL + tuple(LABS_FILLED), decimal=decimal)
+    if issues.has_errors or cases is None:
         return None
-    typed["lab_id"] = typed["lab_id"].map(_prefixed)
-    typed["entity_id"] = typed["entity_id"].map(_prefixed)
-    case_ids = set(cases["case_id"])
-    for k, (etype, eid) in enumerate(zip(typed["entity_type"], typed["entity_id"])):
-        if etype != "case":
-            issues.add("error", raw.file, raw.rows[k], "entity_type", "an upload holds patients only: use 'case'")
-        elif eid not in case_ids:
-            issues.add("error", raw.file, raw.rows[k], "entity_id", f"patient '{_short(eid)}' is not in the uploaded cases")
-    for v in check_lab_units(typed, raw.file):
-        issues.add("error", raw.file, raw.rows[v.row - 2] if v.row else None, v.column, v.message)
-    dup = typed["lab_id"].duplicated(keep="first").to_numpy()
-    for k in dup.nonzero()[0]:
-        issues.add("error", raw.file, raw.rows[k], "lab_id", f"duplicate id '{_short(typed['lab_id'].iloc[k])}'")
-    if any(i.level == "error" for i in issues.items):
+    drop = _example_mask(typed, raw, "labs", "lab_id", EXAMPLE_LAB_ID, issues)
+    typed, rows = _drop_rows(typed, raw, drop)
+    if issues.has_errors:
         return None
-    return typed
+    for col, value in LABS_FILLED.items():
+        _fill(typed, raw, col, value, issues, "an upload holds one value per patient")
+    _fill_provenance(typed, raw, today, issues)
+    written = typed["lab_id"].copy()
+    typed["lab_id"] = _prefixed(typed["lab_id"])
+    typed["entity_id"] = _prefixed(typed["entity_id"])
+    file = raw.file
+    not_case = (typed["entity_type"] != "case").to_numpy(dtype=bool)
+    issues.add_cells("error", file, rows, "entity_type", np.flatnonzero(not_case),
+                     lambda k: "an upload holds patients only: use 'case'")
+    unknown = ~not_case & ~typed["entity_id"].isin(set(cases["case_id"])).to_numpy()
+    issues.add_cells("error", file, rows, "entity_id", np.flatnonzero(unknown),
+                     lambda k: f"patient '{_short(typed['entity_id'].iloc[k])}' is not in the uploaded cases")
+    not_value = (typed["statistic"] != "value").to_numpy(dtype=bool)
+    issues.add_cells("error", file, rows, "statistic", np.flatnonzero(not_value),
+                     lambda k: f"'{typed['statistic'].iloc[k]}' is a summary of a group: an upload holds one value "
+                               "per patient (statistic 'value')")
+    _check_lab_values(typed, rows, file, issues)
+    _duplicates(typed["lab_id"], written, rows, file, "lab_id", issues)
+    return None if issues.has_errors else typed
 
 
-def _prefixed(value):
-    if value is None or (isinstance(value, float) and value != value):
-        return value
-    value = str(value)
-    return value if value.startswith(PREFIX) else PREFIX + value
+def _check_lab_values(labs: pd.DataFrame, rows: np.ndarray, file: str, issues: _Issues) -> None:
+    """Every lab value the dashboard computes with, in the analyte's standard unit, against its plausible range.
+
+    The value used is ``value_std`` where given, else ``value_reported`` converted by
+    :func:`lib.units.to_standard` (as :func:`lib.labs.standardised_values` does). Both are checked when
+    both can be had; a value that cannot be converted is reported as a warning (it is not used).
+    """
+    analyte = labs["analyte"].astype(object)
+    std_unit = analyte.map(schema.ANALYTE_UNITS).astype(object)
+    lo = analyte.map({a: r[0] for a, r in schema.ANALYTE_RANGES.items()}).to_numpy(dtype=float)
+    hi = analyte.map({a: r[1] for a, r in schema.ANALYTE_RANGES.items()}).to_numpy(dtype=float)
+    unit_std = labs["unit_std"].astype(object)
+    wrong_unit = (unit_std.notna() & (unit_std != std_unit)).to_numpy(dtype=bool)
+    issues.add_cells("error", file, rows, "unit_std", np.flatnonzero(wrong_unit),
+                     lambda k: f"'{_short(unit_std.iloc[k])}' is not the standard unit of {analyte.iloc[k]} "
+                               f"({std_unit.iloc[k]})")
+    unit = labs["unit_reported"].astype(object)
+    pairs = pd.DataFrame({"analyte": analyte, "unit": unit}).reset_index(drop=True)
+    known = pairs.dropna().drop_duplicates()
+    known["factor"] = [to_standard(a, 1.0, u) for a, u in zip(known["analyte"], known["unit"])]  # per unit, not row
+    factor = pairs.merge(known, on=["analyte", "unit"], how="left")["factor"].to_numpy(dtype=float, na_value=np.nan)
+    reported = labs["value_reported"].to_numpy(dtype=float)
+    given = labs["value_std"].to_numpy(dtype=float)
+    with np.errstate(over="ignore", invalid="ignore"):
+        converted = reported * factor
+    has_std = ~np.isnan(given)
+    convertible = ~np.isnan(factor) & ~np.isnan(reported)
+    finite = np.isfinite(converted)
+    issues.add_cells("error", file, rows, "value_reported", np.flatnonzero(convertible & ~finite),
+                     lambda k: f"{reported[k]:g} {unit.iloc[k]} is not a finite number once converted to "
+                               f"{std_unit.iloc[k]}")
+    out_std = has_std & ((given < lo) | (given > hi))
+    issues.add_cells("error", file, rows, "value_std", np.flatnonzero(out_std),
+                     lambda k: f"{given[k]:g} {std_unit.iloc[k]} is outside the plausible range of "
+                               f"{analyte.iloc[k]} ({lo[k]:g}-{hi[k]:g})")
+    out_conv = convertible & finite & ((converted < lo) | (converted > hi))
+    issues.add_cells("error", file, rows, "value_reported", np.flatnonzero(out_conv),
+                     lambda k: f"{reported[k]:g} {unit.iloc[k]} is {converted[k]:g} {std_unit.iloc[k]}, outside "
+                               f"the plausible range of {analyte.iloc[k]} ({lo[k]:g}-{hi[k]:g})")
+    unusable = np.flatnonzero(~has_std & ~np.isnan(reported) & np.isnan(factor))
+    if len(unusable):
+        k = unusable[0]
+        issues.add("warning", file, int(rows[k]), "unit_reported", f"{len(unusable)} lab value(s) have a unit that "
+                   f"cannot be converted to the analyte's standard unit (first: '{_short(unit.iloc[k])}' for "
+                   f"{analyte.iloc[k]}); they are not used in lab comparisons. Give value_std, or a unit of the "
+                   "data dictionary")
+    both = has_std & convertible & finite & ~out_std & ~out_conv
+    differ = np.flatnonzero(both & (np.abs(converted - given) > 0.02 * np.maximum(np.abs(given), 1e-9) + 1e-9))
+    if len(differ):
+        k = differ[0]
+        issues.add("warning", file, int(rows[k]), "value_std", f"{len(differ)} lab value(s) have a value_std that "
+                   f"differs from value_reported converted (first: {reported[k]:g} {unit.iloc[k]} is "
+                   f"{converted[k]:g} {std_unit.iloc[k]}, value_std {given[k]:g}); value_std is used")
+
+
+_EMPTY: dict[str, pd.DataFrame] = {}
 
 
 def _empty_typed(table: schema.Table) -> pd.DataFrame:
-    typed, _ = validate_table(pd.DataFrame({c: pd.Series(dtype=object) for c in table.column_names}), table)
-    return typed
+    """An empty, typed table (a fresh copy each time)."""
+    if table.name not in _EMPTY:
+        _EMPTY[table.name], _ = validate_table(pd.DataFrame({c: pd.Series(dtype=object) for c in table.column_names}),
+                                               table)
+    return _EMPTY[table.name].copy()
 
 
 def _short(text, n: int = 40) -> str:
@@ -835,24 +1471,34 @@ def combine(shipped: Dataset, uploaded: Dataset) -> Dataset:
 
 
 def template_csv(table: str = "cases") -> bytes:
-    """The header row of an uploadable table (``"cases"`` or ``"labs"``) as UTF-8 CSV bytes."""
+    """The template of an uploadable table (``"cases"`` or ``"labs"``) as UTF-8 CSV bytes.
+
+    The columns a research group fills (:data:`TEMPLATE_COLUMNS`) and ONE
+    fictional example row (id :data:`EXAMPLE_ID`), which :func:`parse_upload`
+    leaves out with a warning if it is uploaded unchanged.
+    """
     if table not in schema.UPLOADABLE:
         raise ValueError(f"{table!r} is not uploadable ({', '.join(schema.UPLOADABLE)})")
     buf = io.StringIO()
-    csv.writer(buf, lineterminator="\r\n").writerow(schema.TABLES[table].column_names)
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(TEMPLATE_COLUMNS[table])
+    writer.writerow([_example_text(EXAMPLE_ROWS[table].get(c)) for c in TEMPLATE_COLUMNS[table]])
     return buf.getvalue().encode("utf-8")
 
 
 def upload_dictionary() -> pd.DataFrame:
-    """The data dictionary of the uploadable tables, with ``required_in_upload``.
+    """The data dictionary of the uploadable tables (every column), with ``required_in_upload`` and ``in_template``.
 
-    ``required_in_upload`` differs from ``required`` for :data:`UPLOAD_OPTIONAL`
-    (filled for an upload, see the module notes).
+    ``required_in_upload`` differs from ``required`` for the columns an upload
+    may leave out (:data:`UPLOAD_OPTIONAL`, and the labs' ``entity_type`` and
+    ``statistic``, filled as ``case`` and ``value``); ``in_template`` says
+    whether the template carries the column.
     """
     dd = data_dictionary()
     dd = dd.loc[dd["table"].isin(schema.UPLOADABLE)].reset_index(drop=True)
-    dd.insert(dd.columns.get_loc("required") + 1, "required_in_upload",
-              dd["required"] & ~dd["column"].isin(UPLOAD_OPTIONAL))
+    filled = dd["column"].isin(UPLOAD_OPTIONAL) | ((dd["table"] == "labs") & dd["column"].isin(list(LABS_FILLED)))
+    dd.insert(dd.columns.get_loc("required") + 1, "required_in_upload", dd["required"] & ~filled)
+    dd["in_template"] = [c in TEMPLATE_COLUMNS[t] for t, c in zip(dd["table"], dd["column"])]
     return dd
 
 
@@ -864,23 +1510,25 @@ def dictionary_csv() -> bytes:
 
 
 def template_xlsx() -> bytes:
-    """An empty workbook with the sheets ``cases`` and ``labs`` (header rows) and ``dictionary``."""
+    """A workbook with the sheets ``cases`` and ``labs`` (template columns, one example row) and ``dictionary``."""
     import openpyxl
 
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "cases"
-    ws.append(list(schema.CASES.column_names))
-    wb.create_sheet("labs").append(list(schema.LABS.column_names))
+    for table, sheet in (("cases", ws), ("labs", wb.create_sheet("labs"))):
+        sheet.append(list(TEMPLATE_COLUMNS[table]))
+        sheet.append([EXAMPLE_ROWS[table].get(c) for c in TEMPLATE_COLUMNS[table]])
     dd = upload_dictionary()
     wd = wb.create_sheet("dictionary")
     wd.append(list(dd.columns))
     for rec in dd.itertuples(index=False):
         wd.append(list(rec))
-    for row in wd.iter_rows():
-        for cell in row:
-            if isinstance(cell.value, str):
-                cell.data_type = "s"  # text, never a formula
+    for sheet in (ws, wb["labs"], wd):
+        for row in sheet.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"  # text, never a formula
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

@@ -6,10 +6,15 @@ import streamlit as st
 
 from lib import ui
 from lib.upload import (
+    EXAMPLE_ID,
+    EXTENSIONS,
     MAX_ROWS,
     dictionary_csv,
     issues_frame,
     parse_upload,
+    refused,
+    release_memory,
+    tables_frame,
     template_csv,
     template_xlsx,
 )
@@ -31,21 +36,34 @@ def _uploader_key(kind: str) -> str:
     return f"upload_{kind}_file_{st.session_state.get('upload_nonce', 0)}"
 
 
+def _chosen(kind: str):
+    """The file in an uploader: ``(name, bytes)``, None, or the text of why it cannot be had (never raises)."""
+    try:
+        file = st.session_state.get(_uploader_key(kind))
+        return None if file is None else (str(file.name), file.getvalue())
+    except Exception as exc:  # noqa: BLE001 - a crafted upload must become a message, not an error page
+        return f"the upload could not be taken ({exc.__class__.__name__})"
+
+
 def _on_files() -> None:
     """Parse the chosen file(s) in memory; keep the previous good upload when this one fails."""
-    main = st.session_state.get(_uploader_key("cases"))
-    labs = st.session_state.get(_uploader_key("labs"))
+    main, labs = _chosen("cases"), _chosen("labs")
     if main is None:
         st.session_state["upload_result"] = None
         return
-    result = parse_upload(main.name, main.getvalue(), labs.name if labs else None,
-                          labs.getvalue() if labs else None)
+    if isinstance(main, str) or isinstance(labs, str):
+        result = refused("upload", main if isinstance(main, str) else labs)
+    else:
+        result = parse_upload(main[0], main[1], labs[0] if labs else None, labs[1] if labs else None)
     st.session_state["upload_result"] = result
     if result.ok:
+        replaced = st.session_state.get("uploaded_dataset") is not None
         st.session_state["uploaded_dataset"] = result.dataset
         st.session_state["upload_token"] = result.dataset.version
         if st.session_state.get("data_choice", "shipped") == "shipped":
             st.session_state["data_choice"] = "upload"
+        if replaced:
+            release_memory()  # the replaced upload's memory goes back to the system
 
 
 def _on_choice() -> None:
@@ -57,6 +75,7 @@ def _forget() -> None:
         st.session_state.pop(key, None)
     st.session_state["data_choice"] = "shipped"
     st.session_state["upload_nonce"] = st.session_state.get("upload_nonce", 0) + 1  # empties the uploaders
+    release_memory()
 
 
 st.title("Upload your data")
@@ -86,11 +105,22 @@ with st.expander("What the file must hold, and what happens to it"):
         f"""
 - **One row per patient** in the `cases` table (a CSV, or the sheet `cases` of an .xlsx workbook). Required:
   `case_id`, `condition`, `trigger`; every other column of the dictionary is optional. An empty cell means
-  *not stated* and is never counted as 0.
-- **Lab values** (optional) in the `labs` table: a second file, or the sheet `labs`. Each row belongs to one of
-  your patients (`entity_type` = `case`, `entity_id` = its `case_id`).
+  *not stated* and is never counted as 0. The templates carry the columns a research group fills and **one
+  fictional example row** (`{EXAMPLE_ID}`): replace it or delete it (left unchanged, it is not loaded). The
+  data dictionary lists every column, including the curation columns the templates leave out.
+- **Lab values** (optional) in the `labs` table: a second file, or the sheet `labs`. Each row is one value of one
+  of your patients (`entity_id` = its `case_id`); each value is checked in its analyte's standard unit
+  against a plausible range.
 - CSV in UTF-8 (with or without BOM) separated by commas, semicolons or tabs; other encodings are read as
-  Latin-1 with a warning. At most {MAX_ROWS:,} rows per table and 20 MB per file.
+  Latin-1 with a warning. Accepted files: {", ".join("." + e for e in EXTENSIONS)}. At most {MAX_ROWS:,} rows
+  per table and 20 MB per file.
+- **Numbers** are written with the digits 0-9, an optional sign, at most one decimal separator and an optional
+  exponent (`2.5`, `-3`, `1e3`). The separator is the point; in a file separated by semicolons it may be the
+  comma (`2,5`), and then a point is refused as a possible thousands separator. No spaces, underscores or
+  thousands separators. The report says how each file was read.
+- **Workbooks are read cell by cell as Excel shows them**: hidden sheets are never read, and formulas without a
+  saved value, error values, merged cells over the table, values right of the named columns and rows stored
+  twice are reported, never dropped. Every report says how many rows were read and how many were loaded.
 - **Any invalid value rejects the whole file**, with each problem listed by row and column, so nothing is
   silently changed. Your previous good upload stays in use until a corrected file loads.
 - Your patients are attributed to one source, *Uploaded file &lt;name&gt;*, of type *case series* (one patient:
@@ -103,10 +133,11 @@ with st.expander("What the file must hold, and what happens to it"):
 
 st.subheader("2. Upload")
 u1, u2 = st.columns(2)
-u1.file_uploader("Cases (CSV or XLSX)", type=["csv", "tsv", "txt", "xlsx"], key=_uploader_key("cases"),
-                 on_change=_on_files, help="The patient-level table; a workbook may also hold a 'labs' sheet.")
-u2.file_uploader("Labs (optional, CSV or XLSX)", type=["csv", "tsv", "txt", "xlsx"], key=_uploader_key("labs"),
-                 on_change=_on_files, help="Lab values of the patients in the cases file.")
+# No type= filter: Streamlit's own extension check raises on a crafted name; lib.upload checks it and says why.
+u1.file_uploader("Cases (CSV or XLSX)", key=_uploader_key("cases"), on_change=_on_files,
+                 help="The patient-level table (.csv, .tsv, .txt or .xlsx); a workbook may also hold a 'labs' sheet.")
+u2.file_uploader("Labs (optional, CSV or XLSX)", key=_uploader_key("labs"), on_change=_on_files,
+                 help="Lab values of the patients in the cases file (.csv, .tsv, .txt or .xlsx).")
 if st.session_state.get(_uploader_key("labs")) is not None and st.session_state.get(_uploader_key("cases")) is None:
     st.info("Choose the cases file too: lab values are read together with their patients.")
 
@@ -122,6 +153,12 @@ if result is not None:
             st.warning(f"Your previous upload, {_md(current.meta.get('file', 'file'))}, is still in use.")
         else:
             st.caption("The dashboard keeps showing the shipped data.")
+    if result.tables:
+        st.caption("How each table was read: format and dialect, rows read and rows loaded.")
+        st.dataframe(tables_frame(result), hide_index=True, width="stretch", column_config={
+            "file": "File", "table": "Table", "read_as": "Read as",
+            "rows_read": st.column_config.NumberColumn("Rows read", format="%d"),
+            "rows_loaded": st.column_config.NumberColumn("Rows loaded", format="%d")})
     issues = issues_frame(result)
     if len(issues):
         total = len(issues) + result.issues_dropped

@@ -6,6 +6,8 @@ shipped data come from data/*.csv read with the csv module.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from apptest_util import page_text, run_app
 from conftest import ROOT, read_rows
@@ -21,6 +23,16 @@ def _shipped_cases(condition=None) -> int:
 
 def _sidebar(at) -> str:
     return "\n".join(c.value for c in at.sidebar.caption)
+
+
+def _plain(text: str) -> str:
+    """A message as the user reads it (the page escapes markdown)."""
+    return re.sub(r"\\(.)", r"\1", text)
+
+
+def _table(at, column: str):
+    """The page's data table that has ``column``."""
+    return next(d.value for d in at.dataframe if column in d.value.columns)
 
 
 def _upload(at, file=GOOD, kind="cases"):
@@ -44,7 +56,9 @@ def test_page_runs_and_offers_templates_privacy_note_and_a_disabled_choice():
 
 def test_a_good_upload_becomes_the_active_dataset():
     at = _upload(run_app(None, PAGE))
-    assert at.success and "ok\\_minimal\\.csv loaded\\: 3 patient\\(s\\)\\; no problems found" in at.success[0].value
+    assert at.success
+    assert _plain(at.success[0].value) == ("ok_minimal.csv loaded: 3 patient(s) (3 cases row(s) read, 3 loaded); "
+                                           "no problems found.")
     assert at.session_state["data_choice"] == "upload"
     assert at.radio(key="upload_choice_radio").value == "upload"
     assert "3 patients, 0 cohorts" in _sidebar(at)  # the sidebar counts follow in the same run
@@ -81,7 +95,7 @@ def test_a_bad_file_gives_a_report_and_keeps_the_previous_upload():
     assert at.error and "was not loaded" in at.error[0].value
     assert any("still in use" in w.value for w in at.warning)
     assert at.session_state["uploaded_dataset"] is before
-    table = at.dataframe[0].value
+    table = _table(at, "message")
     assert list(table.columns) == ["level", "file", "row", "column", "message"]
     row = table.loc[table["level"] == "error"].iloc[0]
     assert (int(row["row"]), row["column"]) == (4, "age_years")
@@ -159,3 +173,46 @@ def test_every_page_runs_on_an_upload(page, choice):
     at.run()
     assert not at.exception, at.exception
     assert at.session_state["data_choice"] == choice
+
+
+def test_the_report_says_how_each_table_was_read_and_rows_read_and_loaded():
+    at = _upload(run_app(None, PAGE), ("ok_decimal_comma.csv", (CORPUS / "ok_decimal_comma.csv").read_bytes(),
+                                       "text/csv"))
+    tables = _table(at, "read_as")
+    assert tables.to_dict("records") == [{
+        "file": "ok_decimal_comma.csv", "table": "cases",
+        "read_as": "CSV, UTF-8, separated by semicolon (;), decimal comma", "rows_read": 3, "rows_loaded": 3}]
+    at = _upload(at, ("xlsx_duplicate_row.xlsx", (CORPUS / "xlsx_duplicate_row.xlsx").read_bytes(), "x"))
+    assert "not loaded" in at.error[0].value and "none loaded" in _plain(at.error[0].value)
+    assert _table(at, "read_as")["rows_loaded"].tolist() == [0]
+
+
+@pytest.mark.parametrize("name,loads", [
+    ("macro.xlsm", False), ("evil.exe", False), ("cases.csv.xlsm", False), ("x" * 300 + ".xlsb", False),
+    ("no_extension", True), ("../../etc/passwd", True),  # no extension: read by its content (a workbook here)
+    ("a\x00b.csv", True),  # control characters are dropped from the name; the zip content is read as a workbook
+])
+def test_any_file_name_gives_a_message_never_an_exception(name, loads):
+    # a crafted client can send any name; Streamlit's own type check used to raise "This app has encountered an error"
+    book = (CORPUS / "ok_with_labs.xlsx").read_bytes()
+    at = _upload(run_app(None, PAGE), (name, book, "application/vnd.ms-excel.sheet.macroEnabled.12"))
+    assert not at.exception
+    if loads:
+        assert at.success and "loaded: 3 patient(s)" in _plain(at.success[0].value)
+    else:
+        assert at.error and "not supported" in _plain(at.error[0].value)
+        assert "uploaded_dataset" not in at.session_state
+
+
+def test_removing_or_replacing_an_upload_gives_its_memory_back(monkeypatch):
+    import lib.upload
+
+    calls = []
+    monkeypatch.setattr(lib.upload, "release_memory", lambda: calls.append(1))
+    at = _upload(run_app(None, PAGE))
+    assert calls == []
+    at = _upload(at, ("again.csv", GOOD[1], "text/csv"))  # a replacement
+    assert calls == [1]
+    at.button(key="forget_upload").click()
+    at.run()
+    assert calls == [1, 1]

@@ -9,22 +9,30 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import math
 import sys
 import time
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, read_rows
 from lib import schema
 from lib.filters import FilterState, apply_filters
 from lib.upload import (
+    EXAMPLE_ID,
     MAX_BYTES,
+    MAX_SHARED_STRINGS,
+    TEMPLATE_COLUMNS,
     UploadResult,
     combine,
     dictionary_csv,
+    extension_problem,
     issues_frame,
     parse_upload,
+    release_memory,
+    tables_frame,
     template_csv,
     template_xlsx,
     upload_dictionary,
@@ -181,7 +189,7 @@ def test_encodings_and_delimiters_give_the_same_values():
     for name in ("ok_bom.csv", "ok_semicolon.csv", "ok_tab.csv", "ok_pipe.txt", "ok_utf16.csv", "ok_latin1.csv"):
         assert _parse_file(name).dataset.cases["age_years"].tolist() == expected, name
     assert _parse_file("ok_latin1.csv").dataset.cases["country"].iloc[0] == "São Tomé"
-    assert _parse_file("ok_decimal_comma.csv").dataset.cases["age_years"].iloc[0] == 2.5
+    assert _parse_file("ok_decimal_comma.csv").dataset.cases["age_years"].tolist() == [2.5, 34.0, 0.5]
 
 
 def test_messages_name_the_spreadsheet_row_and_column():
@@ -280,48 +288,264 @@ def test_combine_refuses_clashing_ids(shipped):
         combine(shipped, shipped)
 
 
-def test_template_is_the_cases_header():
-    text = template_csv().decode("utf-8")
-    assert next(csv.reader(io.StringIO(text))) == list(schema.CASES.column_names)
-    assert template_csv("labs").decode().startswith("lab_id,entity_type")
+CURATION = ("source_ids", "patient_label", "locator", "note", "extraction_date", "derived_fields",
+            "included_in_cohort", "age_as_reported", "dose_as_reported", "response_as_reported",
+            "survival_as_reported", "variant_as_reported")
+
+
+def test_template_holds_the_columns_a_group_fills_and_one_example_row():
+    rows = list(csv.reader(io.StringIO(template_csv().decode("utf-8"))))
+    assert rows[0] == list(TEMPLATE_COLUMNS["cases"])
+    assert set(rows[0]) <= set(schema.CASES.column_names)
+    assert not set(rows[0]) & set(CURATION)  # curation columns stay optional and out of the template
+    assert len(rows) == 2 and rows[1][0] == EXAMPLE_ID
+    assert "FICTIONAL" in ",".join(rows[1])
+    labs = list(csv.reader(io.StringIO(template_csv("labs").decode("utf-8"))))
+    assert labs[0][:3] == ["lab_id", "entity_id", "analyte"] and len(labs) == 2
+    assert labs[1][1] == EXAMPLE_ID
     with pytest.raises(ValueError):
         template_csv("sources")
 
 
-def test_template_round_trip_with_one_row():
-    header = template_csv().decode().strip()
-    row = {c: "" for c in schema.CASES.column_names}
+def test_template_with_the_example_row_and_one_patient_loads_the_patient_only():
+    text = template_csv().decode()
+    row = {c: "" for c in TEMPLATE_COLUMNS["cases"]}
     row.update(case_id="x1", condition="mas", trigger="sjia")
-    data = header + "\r\n" + ",".join(row[c] for c in schema.CASES.column_names) + "\r\n"
-    assert parse_upload("t.csv", data.encode()).ok
+    data = text + ",".join(row[c] for c in TEMPLATE_COLUMNS["cases"]) + "\r\n"
+    res = parse_upload("t.csv", data.encode())
+    assert res.ok and list(res.dataset.cases["case_id"]) == ["upload:x1"]
+    assert "example row (case_id EXAMPLE-delete-this-row) was left out" in _messages(res)
+    assert (res.tables[0].rows_read, res.tables[0].rows_loaded) == (2, 1)
+    assert "no problems found" not in res.summary and "read but not loaded" in res.summary
 
 
-def test_xlsx_template_reads_back_as_header_only():
-    res = parse_upload("template.xlsx", template_xlsx())
-    assert "header but no data rows" in _messages(res)
+def test_the_template_uploaded_unchanged_loads_nothing():
+    for name, data in (("template.csv", template_csv()), ("template.xlsx", template_xlsx())):
+        res = parse_upload(name, data)
+        assert res.dataset is None
+        assert "holds only the template's example row" in _messages(res), name
     import openpyxl
 
     wb = openpyxl.load_workbook(io.BytesIO(template_xlsx()))
     assert wb.sheetnames == ["cases", "labs", "dictionary"]
+    assert [c.value for c in wb["cases"][1]] == list(TEMPLATE_COLUMNS["cases"])
+    assert wb["cases"].max_row == 2 and wb["labs"].max_row == 2
     negative = [c for c in wb["dictionary"]["F"] if isinstance(c.value, str) and c.value.startswith("-")]
     assert negative and all(c.data_type == "s" for c in negative)  # e.g. "-3650 to 36500": text, as written
+
+
+def test_the_example_row_is_recognised_in_any_case_and_with_the_prefix():
+    rows = "case_id,condition,trigger,age_years\nupload:example-DELETE-this-row,mas,sjia,7\np1,mas,sjia,4\n"
+    res = parse_upload("e.csv", rows.encode())
+    assert res.ok and len(res.dataset.cases) == 1
+    assert res.warnings[0].row == 2
 
 
 def test_dictionary_marks_what_an_upload_may_leave_out():
     dd = upload_dictionary()
     assert set(dd["table"]) == {"cases", "labs"}
+    # the dictionary still lists every column, the template only some
+    for name in ("cases", "labs"):
+        assert list(dd.loc[dd["table"] == name, "column"]) == list(schema.TABLES[name].column_names)
+        assert set(dd.loc[(dd["table"] == name) & dd["in_template"], "column"]) == set(TEMPLATE_COLUMNS[name])
     req = dict(zip(dd.loc[dd["table"] == "cases", "column"], dd.loc[dd["table"] == "cases", "required_in_upload"]))
     assert req["case_id"] and req["condition"] and not req["source_ids"] and not req["locator"]
+    labs = dict(zip(dd.loc[dd["table"] == "labs", "column"], dd.loc[dd["table"] == "labs", "required_in_upload"]))
+    assert labs["lab_id"] and not labs["entity_type"] and not labs["statistic"]
     text = dictionary_csv().decode("utf-8")
     assert text.startswith("table,column,type,unit,allowed_values,plausible_range,required,required_in_upload")
 
 
 @pytest.mark.slow
-def test_a_large_valid_upload_is_read_in_reasonable_time():
+def test_a_large_valid_upload_is_read_whole():
+    # speed is measured in benchmarks/upload_bench.py; this checks that nothing is lost on the way
     n = 50_000
-    rows = "".join(f"p{i},mas,sjia,{i % 90},female,{i % 10},complete,false\n" for i in range(n))
-    data = ("case_id,condition,trigger,age_years,sex,dose_mg_kg_day,response,death\n" + rows).encode()
-    start = time.perf_counter()
-    res = parse_upload("big.csv", data)
-    assert res.ok and len(res.dataset.cases) == n
-    assert time.perf_counter() - start < 20
+    rows = [[f"p{i}", "mas", "sjia", i % 90, "female", i % 10, "complete", False, ""] for i in range(n)]
+    text = make_corpus.csv_text(make_corpus.HEADER, [[str(v).lower() if isinstance(v, bool) else str(v) for v in r]
+                                                     for r in rows])
+    book = make_corpus.simple_xlsx({"cases": [make_corpus.HEADER] + rows})
+    for name, data in (("big.csv", text.encode()), ("big.xlsx", book)):
+        res = parse_upload(name, data)
+        assert res.ok and len(res.dataset.cases) == n, name
+        assert (res.tables[0].rows_read, res.tables[0].rows_loaded) == (n, n)
+        assert res.dataset.cases["age_years"].sum() == sum(i % 90 for i in range(n))
+        assert res.dataset.cases["case_id"].iloc[-1] == f"upload:p{n - 1}"
+
+
+# ---------------------------------------------------------------------------
+# Issue 15: hostile inputs that were read silently wrong
+# ---------------------------------------------------------------------------
+
+def test_every_report_states_rows_read_and_rows_loaded():
+    res = _parse_file("ok_minimal.csv")
+    assert res.summary == ("ok_minimal.csv loaded: 3 patient(s) (3 cases row(s) read, 3 loaded); "
+                           "no problems found.")
+    assert list(tables_frame(res).columns) == ["file", "table", "read_as", "rows_read", "rows_loaded"]
+    res = _parse_file("ok_with_labs.xlsx")
+    assert [(t.table, t.rows_read, t.rows_loaded) for t in res.tables] == [("cases", 3, 3), ("labs", 2, 2)]
+    res = _parse_file("impossible_age.csv")
+    assert "3 cases row(s) read, none loaded" in res.summary
+    assert [(t.rows_read, t.rows_loaded) for t in res.tables] == [(3, 0)]
+
+
+@pytest.mark.parametrize("name,patients", [("xlsx_dimension_lie.xlsx", 3), ("xlsx_rows_out_of_order.xlsx", 3),
+                                           ("xlsx_dates_and_booleans.xlsx", 3)])
+def test_xlsx_rows_are_placed_by_their_references(name, patients):
+    res = _parse_file(name)
+    cases = res.dataset.cases
+    assert list(cases["case_id"]) == ["upload:p1", "upload:p2", "upload:p3"]  # sheet order, whatever the file order
+    assert cases["age_years"].tolist() == [6.0, 34.0, 0.5]
+    assert cases["death"].tolist() == [False, False, False]
+    assert len(cases) == patients
+    if name == "xlsx_dates_and_booleans.xlsx":
+        assert set(cases["extraction_date"]) == {"2024-05-01"}
+
+
+def test_a_cached_formula_value_is_used_with_a_warning_and_an_uncached_one_is_an_error():
+    res = _parse_file("xlsx_cached_formula.xlsx")
+    assert res.dataset.cases["age_years"].iloc[0] == 6.0
+    (w,) = [i for i in res.warnings if "formulas" in i.message]
+    assert (w.row, w.column) == (2, "age_years")
+    (err,) = _parse_file("xlsx_uncached_formula.xlsx").errors
+    assert (err.row, err.column) == (2, "age_years") and "without a saved value" in err.message
+
+
+def test_merged_cells_over_the_table_are_named_and_a_merged_title_is_not():
+    (err,) = _parse_file("xlsx_merged_cells.xlsx").errors
+    assert (err.row, err.column) == (2, "condition") and "the other 2 cell(s) would be read as empty" in err.message
+    assert _parse_file("xlsx_merged_title_only.xlsx").ok
+
+
+@pytest.mark.parametrize("text,fragment", [
+    ("1_0", "underscores"), ("\u0663\u0664", "digits other than 0-9"), ("\uff13\uff14", "digits other than 0-9"),
+    ("1 000", "spaces or thousands separators"), ("1,5", "decimals are written with a point"), ("NaN", "not a finite"),
+    ("-inf", "not a finite"), ("1e999", "not a finite"), ("0x1A", "is not a number"), ("1.2.3", "is not a number"),
+    ("\u20121", "is not a number"), ("", None), ("  6  ", None), ("+6", None), ("6.", None), (".5e1", None),
+    ("6E0", None),
+])
+def test_numbers_follow_one_grammar(text, fragment):
+    rows = make_corpus.with_cell(0, "age_years", text)
+    res = parse_upload("n.csv", make_corpus.csv_text(make_corpus.HEADER, rows).encode())
+    if fragment is None:
+        assert res.ok, _messages(res)
+    else:
+        (err,) = res.errors
+        assert (err.file, err.row, err.column) == ("n.csv", 2, "age_years")
+        assert fragment in err.message
+
+
+def test_the_dialect_is_stated_and_decides_the_decimal_separator():
+    res = _parse_file("ok_decimal_comma.csv")
+    assert res.tables[0].read_as == "CSV, UTF-8, separated by semicolon (;), decimal comma"
+    assert _parse_file("ok_minimal.csv").tables[0].read_as == "CSV, UTF-8, separated by comma, decimal point"
+    assert _parse_file("ok_semicolon.csv").tables[0].read_as.endswith("semicolon (;), decimal point")
+    errors = _parse_file("decimal_comma_then_point.csv").errors  # 2,5 then 1.000 and 0.5 in one column
+    assert [(e.row, e.column) for e in errors] == [(3, "age_years"), (4, "age_years")]  # 1.000 is never 1.0
+    (err,) = _parse_file("semicolon_thousands_point.csv").errors
+    assert "ambiguous" in err.message
+
+
+def test_lab_values_are_checked_in_the_standard_unit_whether_converted_or_given():
+    (err,) = _parse_file("labs_crp_1e307.xlsx").errors
+    assert (err.row, err.column) == (2, "value_reported")
+    assert _parse_file("labs_crp_overflow.xlsx").dataset is None
+    (err,) = _parse_file("labs_negative_ferritin.xlsx").errors
+    assert "outside the plausible range of ferritin" in err.message
+    res = _parse_file("labs_unknown_unit.xlsx")  # loaded, but said: the value is not used
+    assert res.ok and any("not used in lab comparisons" in w.message for w in res.warnings)
+
+
+def test_no_loaded_lab_value_is_non_finite_or_implausible(shipped):
+    from lib.labs import standardised_values
+
+    for name in ("ok_with_labs.xlsx", "labs_unknown_unit.xlsx"):
+        labs = _parse_file(name).dataset.labs
+        std = standardised_values(labs).dropna()
+        lo = labs.loc[std.index, "analyte"].map(lambda a: schema.ANALYTE_RANGES[a][0])
+        hi = labs.loc[std.index, "analyte"].map(lambda a: schema.ANALYTE_RANGES[a][1])
+        assert std.map(math.isfinite).all() and (std >= lo).all() and (std <= hi).all()
+
+
+def test_a_group_statistic_or_another_entity_type_is_refused_in_an_upload():
+    assert "one value per patient" in _messages(_parse_file("labs_group_statistic.xlsx"))
+    assert "patients only" in _messages(_parse_file("labs_cohort_entity.xlsx"))
+
+
+def test_labs_without_entity_type_and_statistic_columns_are_filled_as_patient_values():
+    ds = _parse_file("labs_unknown_unit.xlsx").dataset
+    assert set(ds.labs["entity_type"]) == {"case"} and set(ds.labs["statistic"]) == {"value"}
+
+
+def test_shared_strings_bomb_is_refused_while_streaming(tmp_path):
+    path = make_corpus.big_shared_strings_bomb(tmp_path)
+    res = parse_upload(path.name, path.read_bytes())
+    assert res.dataset is None
+    assert f"holds more than {MAX_SHARED_STRINGS:,} shared strings" in _messages(res)
+    assert "reading stopped" in _messages(res)
+    path = make_corpus.big_shared_strings_bomb(tmp_path, declare=True)
+    assert "declares 7,500,000 shared strings" in _messages(parse_upload(path.name, path.read_bytes()))
+
+
+@pytest.mark.parametrize("name", ["macro.xlsm", "x.xlsb", "x.exe", "x.XLSM", "x", "a\x00.csv.xlsm", "x.csv.xlsm"])
+def test_names_outside_the_accepted_extensions_get_a_message(name):
+    problem = extension_problem(name)
+    assert problem and "not supported" in problem
+    res = parse_upload(name, (CORPUS / "ok_with_labs.xlsx").read_bytes())
+    if name != "x":  # a name without an extension is read by its content (the page refuses it first)
+        assert res.dataset is None and problem in _messages(res)
+    assert extension_problem("ok.csv") is None and extension_problem("B.XLSX") is None
+
+
+def test_a_large_upload_hands_its_memory_back_when_freed(monkeypatch):
+    import gc
+    import threading
+
+    import lib.upload
+
+    done = threading.Event()
+    calls = []
+    monkeypatch.setattr(lib.upload, "release_memory", lambda: (calls.append(1), done.set()))
+    monkeypatch.setattr(lib.upload, "TRIM_DELAY_S", 0.0)
+    rows = "".join(f"p{i},mas,sjia\n" for i in range(lib.upload.TRIM_AT_ROWS))
+    res = parse_upload("big.csv", ("case_id,condition,trigger\n" + rows).encode())
+    assert res.ok and calls == []
+    del res
+    gc.collect()
+    assert done.wait(10) and calls == [1]  # as when the session holding it closes
+    small = parse_upload("small.csv", b"case_id,condition,trigger\np1,mas,sjia\n")
+    del small
+    gc.collect()
+    time.sleep(0.2)
+    assert calls == [1]
+
+
+def test_release_memory_never_raises(monkeypatch):
+    import ctypes
+
+    release_memory()
+
+    def missing(*a, **k):
+        raise OSError("no libc here")
+
+    monkeypatch.setattr(ctypes, "CDLL", missing)
+    release_memory()
+
+
+def test_column_typing_matches_the_shipped_loader():
+    """Regression guard: the vectorised typing of uploads gives what lib.data.validate_table gives."""
+    from lib.data import validate_table
+    from lib.upload import _Issues, _Raw, _type_table
+
+    shipped_rows = read_rows(ROOT / "data" / "cases.csv")[:300]
+    frame = pd.DataFrame(shipped_rows, dtype=object).replace("", None)
+    expected, found = validate_table(frame, schema.CASES)
+    assert not found
+    import pyarrow as pa
+
+    raw = _Raw("cases", {c: pa.array(frame[c].tolist(), type=pa.string()) for c in frame.columns},
+               np.arange(2, len(frame) + 2), "cases.csv")
+    issues = _Issues()
+    typed = _type_table(raw, schema.CASES, issues)
+    assert not issues.has_errors, issues.items[:3]
+    pd.testing.assert_frame_equal(typed, expected)
+
