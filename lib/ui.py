@@ -372,6 +372,8 @@ def view_option(key: str, label: str, options: Sequence[str], default: str,
     values[key] = value
     if value != default:
         st.session_state["_run_view_params"][key] = value
+    else:  # back to the default inside a fragment rerun: leave the link
+        st.session_state["_run_view_params"].pop(key, None)
     return value
 
 
@@ -395,6 +397,8 @@ def view_text(key: str, label: str, max_chars: int = 100, help: str | None = Non
     values[key] = value
     if value.strip():
         st.session_state["_run_view_params"][key] = value
+    else:
+        st.session_state["_run_view_params"].pop(key, None)
     return value
 
 
@@ -552,6 +556,37 @@ def _link_dialog(link: str) -> None:
 
 def set_current_view(view: FilteredView) -> None:
     st.session_state["_current_view"] = view
+    st.session_state["_current_state"] = view.state
+
+
+def _in_fragment_rerun() -> bool:
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return bool(ctx is not None and getattr(ctx, "fragment_ids_this_run", None))
+
+
+def fragment(func):
+    """Run a page section as ``st.fragment``: changing a view option inside it reruns only the section.
+
+    The filters, the sidebar counts and the filtered view are not recomputed
+    (issue 16). After a fragment rerun the URL is written again from the
+    filters and every view option of the page, so the address bar and the
+    "Copy link" dialog (which starts a full run) stay the view on screen.
+    """
+    import functools
+
+    @st.fragment
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        result = func(*args, **kwargs)
+        if _in_fragment_rerun():
+            state = st.session_state.get("_current_state")
+            if state is not None:
+                sync_url(state)
+        return result
+
+    return wrapper
 
 
 def current_view() -> FilteredView:
