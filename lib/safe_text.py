@@ -83,3 +83,54 @@ UNSAFE_PATTERNS = {
 def unsafe_markup(markdown_source: str) -> list[str]:
     """Names of the markup kinds found unescaped in a Markdown source (empty when it is safe)."""
     return [name for name, pattern in UNSAFE_PATTERNS.items() if pattern.search(markdown_source)]
+
+
+# ---------------------------------------------------------------------------
+# Plotly: its text is pseudo-HTML (<b>, <br>, <a href>, entities), so data text is HTML-escaped
+# ---------------------------------------------------------------------------
+
+_PLOTLY_DATA_KEYS = {"x", "y", "z", "text", "hovertext", "customdata", "name", "labels", "parents", "ids",
+                     "legendgroup", "legendgrouptitle"}
+_PLOTLY_LAYOUT_KEYS = {"ticktext", "categoryarray"}
+
+
+def html_escape(value: str) -> str:
+    """``&``, ``<`` and ``>`` as entities: what plotly then shows literally."""
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _escape_strings(value):
+    if isinstance(value, str):
+        return html_escape(value)
+    if isinstance(value, (list, tuple)):
+        return [_escape_strings(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _escape_strings(v) for k, v in value.items()}
+    try:  # numpy arrays and pandas objects: escape only arrays of text
+        import numpy as np
+
+        if isinstance(value, np.ndarray):
+            if value.dtype.kind in ("U", "S", "O"):
+                return np.array([_escape_strings(v) for v in value.tolist()], dtype=object)
+            return value
+    except ImportError:  # pragma: no cover
+        pass
+    return value
+
+
+def plotly_safe(figure: dict) -> dict:
+    """A plotly figure dict whose data text (categories, names, hover text) cannot become markup.
+
+    Only values that come from data are escaped: the trace arrays and names,
+    axis tick texts and category orders. Templates, titles and annotations the
+    app writes itself keep their markup.
+    """
+    out = dict(figure)
+    out["data"] = [{k: (_escape_strings(v) if k in _PLOTLY_DATA_KEYS else v) for k, v in trace.items()}
+                   for trace in figure.get("data", [])]
+    layout = dict(figure.get("layout", {}))
+    for name, axis in list(layout.items()):
+        if (name.startswith("xaxis") or name.startswith("yaxis")) and isinstance(axis, dict):
+            layout[name] = {k: (_escape_strings(v) if k in _PLOTLY_LAYOUT_KEYS else v) for k, v in axis.items()}
+    out["layout"] = layout
+    return out

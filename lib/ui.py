@@ -47,7 +47,7 @@ import streamlit as st
 
 from lib import schema
 from lib.data import Dataset, DataValidationError, load_dataset
-from lib.safe_text import escape_markdown, plain
+from lib.safe_text import escape_markdown, plain, plotly_safe
 from lib.wording import plural
 from lib.filters import (
     MULTI_KEYS,
@@ -649,7 +649,9 @@ def chart(fig, key: str, data: pd.DataFrame | None = None, filename: str = "char
         "displaylogo": False,
         "toImageButtonOptions": {"format": fmt, "filename": filename, "scale": 2 if fmt == "png" else 1},
     }
-    st.plotly_chart(fig, width="stretch", key=key, config=config)
+    spec = fig if isinstance(fig, dict) else fig.to_plotly_json()
+    # data text (study labels, categories, hover text) is shown literally, never as plotly markup
+    st.plotly_chart(plotly_safe(spec), width="stretch", key=key, config=config)
     if data is not None:
         from lib.export import safe_csv
 
