@@ -32,7 +32,7 @@ else:
                + f" An empty cell ({MISSING}) means the source does not state it.")
     st.dataframe(table.head(TABLE_LIMIT), hide_index=True, width="stretch", placeholder=MISSING, column_config={
         **LINKS,
-        "Age (years)": st.column_config.NumberColumn(format="%.2g"),
+        "Age (years)": st.column_config.NumberColumn(format="%g"),
         "Dose (mg/kg/day)": st.column_config.NumberColumn(format="%g"),
         "Dose (mg/day)": st.column_config.NumberColumn(format="%g"),
     })

@@ -36,7 +36,8 @@ def _lollipop(placed, n_max: int):
     fig = go.Figure()
     bar = 0.2 * max(1.0, n_max / 4)  # height of the protein bar, in patients
     # the protein as a bar along y = 0: signal peptide and mature chain
-    for (start, end), name, colour in ((genetics.SIGNAL_PEPTIDE, "Signal peptide", "#f5cba7"),
+    # "Signal" (not "Signal peptide"): the 25 residues are about 45 px wide on a phone; the caption names it
+    for (start, end), name, colour in ((genetics.SIGNAL_PEPTIDE, "Signal", "#f5cba7"),
                                        (genetics.MATURE_CHAIN, "Mature IL-1Ra", "#d6eaf8")):
         fig.add_shape(type="rect", x0=start - 0.5, x1=end + 0.5, y0=-bar, y1=0.0,
                       fillcolor=colour, line=dict(color="#555", width=1))
@@ -72,7 +73,7 @@ def _lollipop(placed, n_max: int):
     n_lanes = max([lane for lane in lanes if lane is not None], default=-1) + 1
     fig.update_layout(
         height=380 + 18 * n_lanes, margin=dict(l=10, r=10, t=30 + 18 * n_lanes, b=40),
-        xaxis=dict(title=f"Position in the IL-1Ra precursor (amino acid residue, 1–{genetics.PROTEIN_LENGTH})",
+        xaxis=dict(title=f"Residue of the IL-1Ra precursor (1–{genetics.PROTEIN_LENGTH})",
                    range=[0, genetics.PROTEIN_LENGTH + 3], dtick=25, tick0=0),
         yaxis=dict(title="Patients carrying the variant (n)", range=[-1.3 * bar, n_max * 1.15 + 0.5],
                    dtick=1 if n_max <= 10 else None),

@@ -40,13 +40,16 @@ if not ui.empty_message(view):
     cohorts = safety.cohort_safety(view)
     cov = safety.coverage(patients, cohorts)
     pc, kc = cov.patients_by_category, cov.cohorts_by_category
+    breakdown = (f" Of these: infection {pc['infection']}, another adverse event {pc['other_event']}, mentioned "
+                 f"without a type {pc['mentioned']}, none as the source states {pc['none_stated']}."
+                 if cov.patients_stated else "")
     st.write(
         f"**{cov.patients_stated}** of {plural(cov.patients, 'individually described patient')} in view "
-        f"{plural_word(cov.patients_stated, 'has', 'have')} anything about adverse events in their source ({pc['infection']} an infection, {pc['other_event']} another "
-        f"adverse event, {pc['mentioned']} mentioned without a type, {pc['none_stated']} none as the source states); "
-        f"**{pc['not_stated']}** {plural_word(pc['not_stated'], 'says', 'say')} nothing. **{cov.cohorts_stated}** of {plural(cov.cohorts, 'cohort')} "
-        f"({plural(cov.cohort_patients, 'patient')}) state adverse events, infections or stops for an adverse event "
-        "in some form."
+        f"{plural_word(cov.patients_stated, 'has', 'have')} anything about adverse events in their source; "
+        f"**{pc['not_stated']}** {plural_word(pc['not_stated'], 'says', 'say')} nothing.{breakdown} "
+        f"**{cov.cohorts_stated}** of {plural(cov.cohorts, 'cohort')} ({plural(cov.cohort_patients, 'patient')}) "
+        f"{plural_word(cov.cohorts_stated, 'states', 'state')} adverse events, infections or stops for an adverse "
+        "event in some form."
     )
 
     by = ui.view_option("safety_by", "Group by", list(safety.GROUPINGS), "condition",
@@ -69,8 +72,12 @@ if not ui.empty_message(view):
                      labels={"patients": "Patients (n)", "group_label": safety.GROUPING_LABELS[by],
                              "category_label": "What the source says"},
                      hover_data={"group_patients": False})
-        fig.update_layout(height=max(260, 70 + 46 * len(order)), margin=dict(l=10, r=10, t=30, b=10),
-                          legend=dict(orientation="h", yanchor="top", y=-0.28, xanchor="left", x=0,
+        # the legend sits in the bottom margin (container coordinates), so it never meets the axis title,
+        # whether its items stand in one row (desktop) or one per line (phone)
+        legend_px = 30 + 22 * len(safety.CATEGORIES)
+        fig.update_layout(height=max(260, 70 + 46 * len(order)) + legend_px,
+                          margin=dict(l=10, r=10, t=30, b=60 + legend_px),
+                          legend=dict(orientation="h", yref="container", yanchor="bottom", y=0, xanchor="left", x=0,
                                       title_text="What the source says"), bargap=0.3)
         fig.update_xaxes(title_text="Patients (n)", dtick=1 if int(counts["group_patients"].max()) <= 10 else None)
         fig.update_yaxes(title_text=None, automargin=True)
@@ -147,10 +154,10 @@ if not ui.empty_message(view):
                          text="text", color_discrete_map=MEASURE_COLOURS,
                          labels={"patients": "Patients (n)", "cohort": "Study", "measure_label": "Reported"})
             fig.update_traces(textposition="outside", cliponaxis=False)
-            fig.update_layout(height=max(240, 90 + 60 * shown["cohort"].nunique()),
-                              margin=dict(l=10, r=40, t=30, b=10),
-                              legend=dict(orientation="h", yanchor="top", y=-0.3, xanchor="left", x=0,
-                                          title_text="Reported"))
+            fig.update_layout(height=max(240, 90 + 60 * shown["cohort"].nunique()) + 80,
+                              margin=dict(l=10, r=40, t=30, b=140),
+                              legend=dict(orientation="h", yref="container", yanchor="bottom", y=0, xanchor="left",
+                                          x=0, title_text="Reported"))
             fig.update_xaxes(title_text="Patients (n)", range=[0, max(1.0, float(bars["patients"].max())) * 1.35])
             fig.update_yaxes(title_text=None, automargin=True)
             ui.chart(fig, key="safety_cohorts", data=bars, filename="anakinra_cohort_infections_and_stops")

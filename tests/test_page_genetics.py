@@ -129,7 +129,7 @@ def test_lollipop_labels_do_not_overlap_at_390_px():
 
     at = run_app({"condition": "dira"}, PAGE)
     charts = [json.loads(c.proto.spec) for c in at.main.get("plotly_chart")]
-    lollipop = next((c for c in charts if "Position in the IL-1Ra" in c["layout"]["xaxis"]["title"]["text"]), None)
+    lollipop = next((c for c in charts if "IL-1Ra precursor" in c["layout"]["xaxis"]["title"]["text"]), None)
     if lollipop is None:
         return  # no variant placed on the protein in view
     labels = [a for a in lollipop["layout"].get("annotations", []) if a.get("showarrow")]
