@@ -1,78 +1,358 @@
-"""Tables of the Cases page: a searchable case list and one case's detail."""
+"""Tables of the Cases page, in words: a searchable case list, one case's detail, and its sources.
+
+Every category is shown by its label (:mod:`lib.schema` ``*_LABELS``), every
+study by its label (:func:`lib.citations.source_labels`), every patient by
+:func:`lib.citations.patient_labels`; no schema code, column name or source id
+reaches a cell. Missing text is ``None`` (the page shows it as "—"); numbers
+stay numbers (NaN when not stated) so that columns sort. Pure pandas.
+"""
 
 from __future__ import annotations
 
 import pandas as pd
 
 from lib import schema
-from lib.data import public_columns
+from lib.citations import TextInWords, cohort_labels, patient_labels, patient_words, source_labels, text_in_words
+from lib.data import is_blank, public_columns
+from lib.dosing import dose_words
 from lib.filters import FilteredView
 from lib.links import doi_url, pubmed_url
+from lib.wording import MISSING
+
+TABLE_COLUMNS = [
+    "Patient", "Study", "Condition", "Trigger", "Trigger as reported", "Age (years)", "Age as reported", "Sex",
+    "Country", "Route", "Dose per administration", "Dose (mg/kg/day)", "Dose (mg/day)", "Response", "Survival",
+    "PubMed", "DOI",
+]
+SOURCE_COLUMNS = ["Study", "Title", "Journal or meeting", "Year", "Volume, issue, pages", "PubMed", "DOI"]
+
+SEX_LABELS = {"female": "Female", "male": "Male"}
+ZYGOSITY_LABELS = {"homozygous": "Homozygous", "compound_heterozygous": "Compound heterozygous",
+                   "heterozygous": "Heterozygous"}
+START_DAY_REFERENCE_LABELS = {"diagnosis": "diagnosis", "admission": "admission", "symptom_onset": "symptom onset"}
+ORIGIN_LABELS = {"shipped": "Published", "upload": "Uploaded (not published)"}
+DEATH_LABELS = {True: "Died", False: "Alive"}
+YES_NO = {True: "Yes", False: "No"}
+
+# Case columns in the order the detail shows them, with the words that name them.
+FIELD_LABELS = {
+    "patient_label": "Patient, as the source describes them",
+    "source_ids": "Reported in",
+    "included_in_cohort": "Also counted in the group",
+    "condition": "Condition",
+    "trigger": "Trigger or background",
+    "trigger_detail": "Trigger as reported",
+    "age_years": "Age (years)",
+    "age_as_reported": "Age as reported",
+    "age_group": "Age group",
+    "sex": "Sex",
+    "country": "Country",
+    "weight_kg": "Weight (kg)",
+    "il1rn_variant_c": "IL1RN variant (HGVS c.)",
+    "il1rn_variant_p": "IL1RN variant (HGVS p.)",
+    "il1rn_transcript": "IL1RN reference transcript",
+    "il1rn_zygosity": "IL1RN zygosity",
+    "variant_as_reported": "Genetic finding as reported",
+    "hlh_gene_variants": "HLH gene variants",
+    "route": "Route of anakinra",
+    "dose_amount": "Dose per administration",
+    "dose_as_reported": "Dose as reported",
+    "dose_mg_kg_day": "Highest daily dose (mg/kg/day)",
+    "dose_mg_day": "Highest daily dose (mg/day)",
+    "duration_days": "Days on anakinra",
+    "escalated": "Dose escalated",
+    "start_day": "First anakinra dose",
+    "cotherapies": "Given with anakinra",
+    "cotherapy_detail": "Given with anakinra, as reported",
+    "prior_therapies": "Given before anakinra",
+    "prior_therapy_detail": "Given before anakinra, as reported",
+    "response": "Response",
+    "response_as_reported": "Response as reported",
+    "days_to_response": "Days from first dose to response",
+    "days_to_defervescence": "Days from first dose to end of fever",
+    "icu": "Intensive care",
+    "ventilation": "Mechanical ventilation",
+    "relapse": "Relapse or flare after response",
+    "relapse_on_tapering": "Relapse while tapering or after stopping",
+    "death": "Survival at last follow-up",
+    "survival_as_reported": "Survival as reported",
+    "followup_days": "Follow-up from first dose (days)",
+    "adverse_event_types": "Adverse events",
+    "adverse_events": "Adverse events as reported",
+    "locator": "Where in the source",
+    "note": "Curators' note",
+    "derived_fields": "Values worked out by arithmetic",
+    "extraction_date": "Extracted on",
+}
+# Shown inside another field's value, never on their own.
+_FOLDED = {"case_id", "dose_amount_unit", "dose_interval_h", "start_day_reference"}
+
+_CATEGORY_LABELS = {
+    "condition": schema.CONDITION_LABELS,
+    "trigger": schema.TRIGGER_LABELS,
+    "age_group": schema.AGE_GROUP_LABELS,
+    "sex": SEX_LABELS,
+    "il1rn_zygosity": ZYGOSITY_LABELS,
+    "response": schema.RESPONSE_LABELS,
+}
+_LIST_LABELS = {
+    "route": schema.ROUTE_LABELS,
+    "cotherapies": schema.COTHERAPY_LABELS,
+    "prior_therapies": schema.COTHERAPY_LABELS,
+    "adverse_event_types": schema.ADVERSE_EVENT_LABELS,
+}
 
 
-def case_table(view: FilteredView, query: str = "") -> pd.DataFrame:
-    """The filtered cases as a display table, optionally searched.
+# ---------------------------------------------------------------------------
+# Words for one value
+# ---------------------------------------------------------------------------
 
-    The search is a plain case-insensitive substring match over the text
-    columns (no regular expressions, so any input is safe).
+def list_words(value, labels: dict[str, str]) -> str | None:
+    """A ``;``-separated list of codes in words (``"sc;iv"`` -> ``"Subcutaneous, IV bolus"``); None when blank."""
+    if is_blank(value):
+        return None
+    items = [v.strip() for v in str(value).split(";") if v.strip()]
+    return ", ".join(labels.get(v, v.replace("_", " ")) for v in items) or None
+
+
+def category_words(value, labels: dict[str, str]) -> str | None:
+    """One code in words; None when blank."""
+    if is_blank(value):
+        return None
+    return labels.get(str(value), str(value).replace("_", " "))
+
+
+def _bool(value) -> bool | None:
+    if is_blank(value):
+        return None
+    try:
+        return bool(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _num(value) -> str:
+    return f"{float(value):g}"
+
+
+def field_value(column: str, value, row=None, sources: pd.DataFrame | None = None,
+                cohorts: pd.DataFrame | None = None, words: TextInWords | None = None) -> str | None:
+    """One case value in words, for the detail table; None when not stated.
+
+    ``row`` (the whole case) is needed for values shown together (the dose
+    per administration with its unit and interval; the first dose's day with
+    what it is counted from); ``sources``/``cohorts`` name the studies and the
+    group that ``source_ids``/``included_in_cohort`` refer to; ``words``
+    rewrites ids and codes in free text (:func:`lib.citations.text_in_words`).
+    """
+    get = (lambda k: row.get(k)) if row is not None else (lambda k: None)
+    if column == "dose_amount":
+        return dose_words(value, get("dose_amount_unit"), get("dose_interval_h"), get("route"))
+    if is_blank(value):
+        return None
+    if column in _CATEGORY_LABELS:
+        return category_words(value, _CATEGORY_LABELS[column])
+    if column in _LIST_LABELS:
+        return list_words(value, _LIST_LABELS[column])
+    if column == "death":
+        return DEATH_LABELS.get(_bool(value))
+    if column in ("icu", "ventilation", "relapse", "relapse_on_tapering", "escalated"):
+        return YES_NO.get(_bool(value))
+    if column == "start_day":
+        ref = category_words(get("start_day_reference"), START_DAY_REFERENCE_LABELS)
+        day = float(value)
+        when = f"day {day:g}" + (f" after {ref}" if ref and day >= 0 else f" (counted from {ref})" if ref else "")
+        return when
+    if column == "source_ids":
+        labels = source_labels(sources) if sources is not None else {}
+        return "; ".join(labels.get(s, "Unidentified publication") for s in str(value).split(";") if s)
+    if column == "included_in_cohort":
+        if words is not None and str(value) in words.labels:
+            return words.labels[str(value)]
+        if cohorts is not None and sources is not None:
+            match = cohorts.loc[cohorts["cohort_id"] == value]
+            if len(match):
+                return str(cohort_labels(match, sources).iloc[0])
+        return "A group row of the same study"
+    if column == "derived_fields":
+        names = [FIELD_LABELS.get(c.strip(), c.strip().replace("_", " ")) for c in str(value).split(";") if c.strip()]
+        return "; ".join(names) or None
+    col = schema.CASES.column(column) if column in schema.CASES.column_names else None
+    if col is not None and col.type in ("float", "int"):
+        return _num(value)
+    text = " ".join(str(value).split())
+    if words is not None:
+        text = words(text)
+    return text or None
+
+
+# ---------------------------------------------------------------------------
+# Tables
+# ---------------------------------------------------------------------------
+
+def search_cases(view: FilteredView, query: str = "") -> pd.DataFrame:
+    """The cases in view that match the Cases search (all of them for an empty query).
+
+    A plain case-insensitive substring match (no regular expressions, so any
+    input is safe; at most 100 characters are used) over the text a reader
+    sees or expects to find: the patient and study labels, every author of
+    the study, trigger and condition in words and as reported, country,
+    genetic findings, dose as reported, and the curators' note.
     """
     cases = view.cases
-    src = view.sources.drop_duplicates("source_id").set_index("source_id")
-    canon = cases["_source_id"].astype(object)
-    author = canon.map(src["first_author"].to_dict(), na_action="ignore")
-    year = canon.map(src["year"].to_dict(), na_action="ignore")
-    pubmed = canon.map({k: pubmed_url(v) for k, v in src["pmid"].items()}, na_action="ignore")
-    doi = canon.map({k: doi_url(v) for k, v in src["doi"].items()}, na_action="ignore")
-    table = pd.DataFrame({
-        "Case": cases["case_id"].to_numpy(),
-        "Condition": cases["condition"].map(schema.CONDITION_LABELS).to_numpy(),
-        "Trigger": cases["trigger"].map(schema.TRIGGER_LABELS).to_numpy(),
-        "Trigger detail": cases["trigger_detail"].to_numpy(),
-        "Age (years)": cases["age_years"].to_numpy(),
-        "Sex": cases["sex"].to_numpy(),
-        "Country": cases["country"].to_numpy(),
-        "Route": cases["route"].to_numpy(),
-        "Dose (mg/kg/day)": cases["dose_mg_kg_day"].to_numpy(),
-        "Response": cases["response"].to_numpy(),
-        "Died": cases["death"].astype(object).where(cases["death"].notna(), None).to_numpy(),
-        "First author": author.to_numpy(dtype=object),
-        "Year": year.to_numpy(dtype=object),
-        "PubMed": pubmed.to_numpy(dtype=object),
-        "DOI": doi.to_numpy(dtype=object),
-    })
-    if "_origin" in cases.columns:
-        table.insert(1, "Origin", cases["_origin"].to_numpy())
     query = (query or "").strip().lower()[:100]
-    if query:
-        text = cases[["case_id", "trigger", "trigger_detail", "country", "variant_as_reported",
-                      "il1rn_variant_c", "il1rn_variant_p", "note", "source_ids"]].fillna("").astype(str)
-        hay = text.apply(lambda r: " ".join(r).lower(), axis=1).to_numpy()
-        authors = table["First author"].fillna("").astype(str).str.lower().to_numpy()
-        keep = [query in h or query in a for h, a in zip(hay, authors)]
-        table = table.loc[keep]
-    return table.reset_index(drop=True)
+    if not query or cases.empty:
+        return cases
+    src = view.sources.drop_duplicates("source_id").set_index("source_id")
+    authors = src["authors"].to_dict() if "authors" in src.columns else {}
+    first = src["first_author"].to_dict()
+    canon = cases["_source_id"].astype(object)
+    text_cols = ["trigger_detail", "country", "variant_as_reported", "il1rn_variant_c", "il1rn_variant_p",
+                 "dose_as_reported", "note", "patient_label", "age_as_reported"]
+    parts = [cases[c].astype(object).where(cases[c].notna(), "").astype(str) for c in text_cols]
+    parts.append(patient_labels(cases, view.sources).astype(str))
+    parts.append(cases["condition"].map(schema.CONDITION_LABELS).fillna("").astype(str))
+    parts.append(cases["trigger"].map(schema.TRIGGER_LABELS).fillna("").astype(str))
+    parts.append(canon.map(lambda s: "" if is_blank(authors.get(s)) else str(authors.get(s))).astype(str))
+    parts.append(canon.map(lambda s: "" if is_blank(first.get(s)) else str(first.get(s))).astype(str))
+    hay = pd.concat(parts, axis=1).apply(lambda r: " ".join(r).lower(), axis=1)
+    keep = hay.map(lambda h: query in h).to_numpy(dtype=bool)
+    return cases.loc[keep]
 
 
-def case_detail(view: FilteredView, case_id: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """One case as a field/value table, and the table of its sources."""
-    row = public_columns(view.cases).loc[view.cases["case_id"] == case_id]
+def _words_for(view: FilteredView, words: TextInWords | None) -> TextInWords:
+    return words if words is not None else text_in_words(view.sources, view.cases, view.cohorts)
+
+
+def case_table(view: FilteredView, query: str = "", words: TextInWords | None = None) -> pd.DataFrame:
+    """The cases in view matching ``query`` (:func:`search_cases`) as a display table in words.
+
+    ``words`` rewrites ids and codes in the free-text columns; pass
+    :func:`lib.citations.text_in_words` of the whole dataset (default: of
+    the view).
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`TABLE_COLUMNS` (plus ``Origin`` second when shipped and
+        uploaded cases are shown together), indexed by ``case_id`` (the page
+        uses it to pick a case; it is not displayed). Text cells are words or
+        None; ``Age (years)`` and the daily doses are numbers (NaN when not
+        stated); ``PubMed``/``DOI`` are safe links or None.
+    """
+    cases = search_cases(view, query)
+    src = view.sources.drop_duplicates("source_id").set_index("source_id")
+    labels = source_labels(view.sources)
+    canon = cases["_source_id"].astype(object)
+    pubmed = {k: pubmed_url(v) for k, v in src["pmid"].items()}
+    doi = {k: doi_url(v) for k, v in src["doi"].items()}
+    age_text = [str(v) if not is_blank(v) else category_words(g, schema.AGE_GROUP_LABELS)
+                for v, g in zip(cases["age_as_reported"], cases["age_group"])]
+
+    words = _words_for(view, words)
+
+    def text(series):
+        return [words(v) for v in series]
+
+    table = pd.DataFrame({
+        "Patient": [patient_words(c, p) for c, p in zip(cases["case_id"], cases["patient_label"])],
+        "Study": canon.map(lambda s: labels.get(s, "Unidentified publication")).to_numpy(dtype=object),
+        "Condition": [category_words(v, schema.CONDITION_LABELS) for v in cases["condition"]],
+        "Trigger": [category_words(v, schema.TRIGGER_LABELS) for v in cases["trigger"]],
+        "Trigger as reported": text(cases["trigger_detail"]),
+        "Age (years)": cases["age_years"].to_numpy(dtype=float),
+        "Age as reported": age_text,
+        "Sex": [category_words(v, SEX_LABELS) for v in cases["sex"]],
+        "Country": text(cases["country"]),
+        "Route": [list_words(v, schema.ROUTE_LABELS) for v in cases["route"]],
+        "Dose per administration": [dose_words(a, u, h, r) for a, u, h, r in zip(
+            cases["dose_amount"], cases["dose_amount_unit"], cases["dose_interval_h"], cases["route"])],
+        "Dose (mg/kg/day)": cases["dose_mg_kg_day"].to_numpy(dtype=float),
+        "Dose (mg/day)": cases["dose_mg_day"].to_numpy(dtype=float),
+        "Response": [category_words(v, schema.RESPONSE_LABELS) for v in cases["response"]],
+        "Survival": [DEATH_LABELS.get(_bool(v)) for v in cases["death"]],
+        "PubMed": canon.map(lambda s: pubmed.get(s)).to_numpy(dtype=object),
+        "DOI": canon.map(lambda s: doi.get(s)).to_numpy(dtype=object),
+    }, columns=TABLE_COLUMNS, index=pd.Index(cases["case_id"].to_numpy(dtype=object), name="case_id"))
+    if "_origin" in cases.columns:
+        table.insert(1, "Origin", [category_words(v, ORIGIN_LABELS) for v in cases["_origin"]])
+    return table
+
+
+def case_options(table: pd.DataFrame) -> dict[str, str]:
+    """``case_id -> "<patient>, <study>"`` for the case picker (ids stay in the link, words on screen)."""
+    return {cid: f"{p} — {s}" for cid, p, s in zip(table.index, table["Patient"], table["Study"])}
+
+
+def case_sources(view: FilteredView, case_ids) -> pd.DataFrame:
+    """The sources (every one a case lists, not only the first) of the given cases, in the order of ``view.sources``."""
+    ids = set(case_ids)
+    wanted: set[str] = set()
+    for cid, sids in zip(view.cases["case_id"], view.cases["source_ids"]):
+        if cid in ids and not is_blank(sids):
+            wanted.update(s for s in str(sids).split(";") if s)
+    return view.sources.loc[view.sources["source_id"].isin(list(wanted)).to_numpy(dtype=bool)]
+
+
+def case_title(view: FilteredView, case_id: str) -> str:
+    """The heading of one case's detail: ``"<patient> — <study>"``."""
+    row = view.cases.loc[view.cases["case_id"] == case_id]
     if row.empty:
-        return pd.DataFrame(columns=["Field", "Value"]), pd.DataFrame()
-    rec = row.iloc[0]
-    detail = pd.DataFrame({
-        "Field": list(rec.index),
-        "Value": ["" if pd.isna(v) else str(v) for v in rec.to_numpy()],
-    })
-    detail = detail.loc[detail["Value"] != ""].reset_index(drop=True)
-    ids = str(rec["source_ids"]).split(";")
-    src = view.sources.set_index("source_id")
-    rows = []
-    for sid in ids:
-        if sid not in src.index:
+        return "Case not in view"
+    sid = str(row["source_ids"].iloc[0]).split(";")[0]
+    study = source_labels(view.sources).get(sid, "Unidentified publication")
+    return f"{patient_words(case_id, row['patient_label'].iloc[0])} — {study}"
+
+
+def case_detail(view: FilteredView, case_id: str,
+                words: TextInWords | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One case as a two-column table in words (``Item``, ``Value``), and the table of its sources.
+
+    Only the items the source states are listed (an empty value is left
+    out, never shown as "None"). The sources table has the columns
+    :data:`SOURCE_COLUMNS`.
+    """
+    match = view.cases.loc[view.cases["case_id"] == case_id]
+    if match.empty:
+        return pd.DataFrame(columns=["Item", "Value"]), pd.DataFrame(columns=SOURCE_COLUMNS)
+    rec = public_columns(match).iloc[0].to_dict()
+    words = _words_for(view, words)
+    items = []
+    for column, label in FIELD_LABELS.items():
+        if column not in rec or column in _FOLDED:
             continue
-        s = src.loc[sid]
+        value = field_value(column, rec.get(column), rec, view.sources, view.cohorts, words)
+        if value is not None and value != MISSING:
+            items.append((label, value))
+    if "_origin" in match.columns:
+        items.insert(0, ("Origin", category_words(match["_origin"].iloc[0], ORIGIN_LABELS) or MISSING))
+    detail = pd.DataFrame(items, columns=["Item", "Value"])
+    return detail, source_table(case_sources(view, [case_id]), view.sources)
+
+
+def source_table(sources: pd.DataFrame, all_sources: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Sources as a display table (columns :data:`SOURCE_COLUMNS`); text None when not stated.
+
+    ``all_sources`` (default ``sources``) is what the study labels are made
+    from, so that a label reads the same as elsewhere on the page.
+    """
+    labels = source_labels(all_sources if all_sources is not None else sources)
+    rows = []
+    for s in sources.to_dict("records"):
+        vip = [x for x in (s.get("volume"), s.get("issue"), s.get("pages")) if not is_blank(x)]
+        where = None
+        if vip:
+            vol = "" if is_blank(s.get("volume")) else str(s.get("volume"))
+            iss = "" if is_blank(s.get("issue")) else f"({s.get('issue')})"
+            pag = "" if is_blank(s.get("pages")) else str(s.get("pages"))
+            where = f"{vol}{iss}" + (f":{pag}" if pag and (vol or iss) else pag)
         rows.append({
-            "Source": sid, "First author": s["first_author"], "Year": s["year"], "Title": s["title"],
-            "Journal": s["journal"], "PubMed": pubmed_url(s["pmid"]), "DOI": doi_url(s["doi"]),
+            "Study": labels.get(s["source_id"], "Unidentified publication"),
+            "Title": None if is_blank(s.get("title")) else str(s.get("title")),
+            "Journal or meeting": None if is_blank(s.get("journal")) else str(s.get("journal")),
+            "Year": None if is_blank(s.get("year")) else str(int(s.get("year"))),
+            "Volume, issue, pages": where,
+            "PubMed": pubmed_url(s.get("pmid")),
+            "DOI": doi_url(s.get("doi")),
         })
-    return detail, pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=SOURCE_COLUMNS)

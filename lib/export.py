@@ -17,7 +17,8 @@ import re
 
 import pandas as pd
 
-from lib.data import public_columns
+from lib.citations import citation_url, initials_with_stops, split_authors
+from lib.data import is_blank, public_columns
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _UPLOAD_PREFIX = "upload:"
@@ -126,14 +127,84 @@ def bibtex_key(source_id: str) -> str:
     return key or "source"
 
 
+def _get(row, name):
+    """A field of an itertuples row, None when the frame has no such column."""
+    return getattr(row, name, None)
+
+
+def page_range(pages) -> tuple[str | None, str | None]:
+    """First and last page of a ``pages`` cell, an abbreviated end written out in full.
+
+    ``"2426-37"`` -> ``("2426", "2437")``; ``"401-8"`` -> ``("401", "408")``;
+    ``"e358-e367"`` -> ``("e358", "e367")``; ``"117-123.e1"`` ->
+    ``("117", "123.e1")``; ``"e29102"`` -> ``("e29102", None)`` (an
+    article number). ``(None, None)`` when blank.
+    """
+    text = _text(pages)
+    if text is None:
+        return None, None
+    m = re.fullmatch(r"\s*([^\s\-–]+)\s*[-–]+\s*([^\s\-–]+)\s*", text)
+    if not m:
+        return text, None
+    first, last = m.group(1), m.group(2)
+    if first.isdigit() and last.isdigit() and len(last) < len(first):
+        last = first[: len(first) - len(last)] + last
+    return first, last
+
+
+def _bib_name(surname: str, initials: str) -> str:
+    """One author for BibTeX: ``van Royen-Kerkhoff, A.``.
+
+    A name BibTeX would split wrongly (a group author of several words, or
+    one holding "and" or a comma) is braced so that it is kept whole.
+    """
+    name = _bib_escape(surname)
+    words = surname.split()
+    if "," in surname or any(w.lower() == "and" for w in words) or (not initials and len(words) > 1):
+        name = "{" + name + "}"
+    return f"{name}, {initials_with_stops(initials)}" if initials else name
+
+
+def _authors(row) -> tuple[list[tuple[str, str]], bool]:
+    """The authors a source lists, and whether the list is known to be complete.
+
+    ``authors`` when given (every author, in order; incomplete when
+    ``metadata_missing`` lists ``authors``); else the first author alone
+    (incomplete: reference managers get ``and others`` / a note).
+    """
+    listed = split_authors(_get(row, "authors"))
+    if listed:
+        # a list the curators marked incomplete (metadata_missing: authors) is not every author
+        missing = _text(_get(row, "metadata_missing")) or ""
+        return listed, "authors" not in [m.strip() for m in missing.split(";")]
+    first = _text(_get(row, "first_author"))
+    return ([(first, "")] if first else []), False
+
+
+def incomplete_note(row) -> str | None:
+    """A note for a citation the dataset could not complete (``metadata_missing``), or None."""
+    missing = _text(_get(row, "metadata_missing"))
+    if not missing:
+        return None
+    words = {"year": "year", "title": "title", "authors": "author list", "journal": "journal",
+             "identifier": "PMID/DOI"}
+    parts = [words.get(m.strip(), m.strip()) for m in missing.split(";") if m.strip()]
+    return "Citation incomplete: " + ", ".join(parts) + " not shown on any page the curators read."
+
+
 def to_bibtex(sources: pd.DataFrame, include_uploaded: bool = False) -> str:
     """BibTeX entries, one per publication.
 
-    ``@inproceedings`` for conference abstracts (journal as ``booktitle``),
-    ``@article`` otherwise. The author field names the first author followed
-    by ``and others`` (the dataset stores the first author only). ``doi`` and
-    ``url`` are verbatim; ``pmid`` and ``pmcid`` are written as fields of the
-    same names (read by biblatex and Zotero).
+    ``@inproceedings`` for conference abstracts (journal or meeting as
+    ``booktitle``), ``@article`` for other sources with a journal,
+    ``@misc`` without one. ``author`` names every author the source lists
+    (``{Surname}, I. N. and ...``); with only the first author known it is
+    followed by ``and others``. ``volume``, ``number`` (issue), ``pages``
+    (abbreviated ends written out, ``2426--2437``), ``pmid``, ``pmcid`` and
+    ``doi`` as stated; ``url`` is PubMed, the DOI or the publisher's own page
+    (:func:`lib.citations.citation_url`), never a proxy; ``note`` says when
+    the dataset could not complete the citation. ``doi`` and ``url`` are
+    verbatim.
     """
     entries = []
     seen: set[str] = set()
@@ -143,46 +214,75 @@ def to_bibtex(sources: pd.DataFrame, include_uploaded: bool = False) -> str:
         while key in seen:
             key, n = f"{base}_{n}", n + 1
         seen.add(key)
-        conference = getattr(row, "pub_type", None) == "conference_abstract"
-        author = _text(row.first_author)
-        year = None if pd.isna(row.year) else str(int(row.year))
+        conference = _get(row, "pub_type") == "conference_abstract"
+        journal = _text(_get(row, "journal"))
+        names, complete = _authors(row)
+        author = " and ".join(_bib_name(s, i) for s, i in names) if names else None
+        if author and not complete:
+            author += " and others"
+        year = None if is_blank(_get(row, "year")) else str(int(_get(row, "year")))
+        first, last = page_range(_get(row, "pages"))
+        pages = None if first is None else (f"{first}--{last}" if last else first)
         fields = [
-            ("author", author and f"{author} and others", _bib_escape),
-            ("title", _text(row.title), _bib_escape),
-            ("booktitle" if conference else "journal", _text(row.journal), _bib_escape),
+            ("author", author, str),
+            ("title", _text(_get(row, "title")), _bib_escape),
+            ("booktitle" if conference else "journal", journal, _bib_escape),
             ("year", year, _bib_escape),
-            ("doi", _text(row.doi), _bib_verbatim),
-            ("pmid", _text(row.pmid), _bib_escape),
-            ("pmcid", _text(getattr(row, "pmcid", None)), _bib_escape),
-            ("url", _text(row.url), _bib_verbatim),
+            ("volume", _text(_get(row, "volume")), _bib_escape),
+            ("number", _text(_get(row, "issue")), _bib_escape),
+            ("pages", pages, _bib_escape),
+            ("doi", _text(_get(row, "doi")), _bib_verbatim),
+            ("pmid", _text(_get(row, "pmid")), _bib_escape),
+            ("pmcid", _text(_get(row, "pmcid")), _bib_escape),
+            ("url", citation_url(row), _bib_verbatim),
+            ("note", incomplete_note(row), _bib_escape),
         ]
         body = ",\n".join(f"  {k} = {{{fmt(v)}}}" for k, v, fmt in fields if v)
-        kind = "inproceedings" if conference else "article"
+        kind = "inproceedings" if conference else ("article" if journal else "misc")
         entries.append(f"@{kind}{{{key},\n{body}\n}}")
     return "\n\n".join(entries) + ("\n" if entries else "")
 
 
 def to_ris(sources: pd.DataFrame, include_uploaded: bool = False) -> str:
-    """RIS records, one per publication (``TY`` first, ``ER`` last; CONF for conference abstracts).
+    """RIS records, one per publication (``TY`` first, ``ER`` last).
 
-    Each value is on one line (line breaks become spaces), so a value can
-    never start a new tag.
+    ``TY`` is CONF for conference abstracts, JOUR for other sources with a
+    journal, GEN without one. One ``AU`` line per author the source lists
+    (``Surname, I. N.``; only the first author when the list is unknown,
+    with an ``N1`` note); ``JO`` (``T2`` for a meeting), ``VL``, ``IS``,
+    ``SP``/``EP``, ``PY``, ``DO``, ``AN`` (``PMID:<n>``), ``C2`` (PMCID, as
+    EndNote reads it), ``UR`` (PubMed, DOI or the publisher's own page, never
+    a proxy) and ``ID`` (the dataset's source id). Each value is on one line
+    (line breaks become spaces), so a value can never start a new tag.
     """
     recs = []
     for row in citable(sources, include_uploaded).itertuples(index=False):
-        conference = getattr(row, "pub_type", None) == "conference_abstract"
-        tags = [
-            ("AU", _text(row.first_author)),
-            ("TI", _text(row.title)),
-            ("T2" if conference else "JO", _text(row.journal)),
-            ("PY", None if pd.isna(row.year) else str(int(row.year))),
-            ("DO", _text(row.doi)),
-            ("AN", _text(row.pmid) and f"PMID:{_text(row.pmid)}"),
-            ("UR", _text(row.url)),
+        conference = _get(row, "pub_type") == "conference_abstract"
+        journal = _text(_get(row, "journal"))
+        names, complete = _authors(row)
+        first, last = page_range(_get(row, "pages"))
+        pmid = _text(_get(row, "pmid"))
+        tags = [("AU", f"{s}, {initials_with_stops(i)}" if i else s) for s, i in names]
+        notes = [n for n in (incomplete_note(row),
+                             None if complete or not names else "Author list incomplete.") if n]
+        tags += [
+            ("TI", _text(_get(row, "title"))),
+            ("T2" if conference else "JO", journal),
+            ("VL", _text(_get(row, "volume"))),
+            ("IS", _text(_get(row, "issue"))),
+            ("SP", first),
+            ("EP", last),
+            ("PY", None if is_blank(_get(row, "year")) else str(int(_get(row, "year")))),
+            ("DO", _text(_get(row, "doi"))),
+            ("AN", pmid and f"PMID:{pmid}"),
+            ("C2", _text(_get(row, "pmcid"))),
+            ("UR", citation_url(row)),
             ("ID", _text(row.source_id)),
         ]
-        lines = ["TY  - " + ("CONF" if conference else "JOUR")]
-        lines += [f"{tag}  - {value}" for tag, value in tags if value]
+        tags += [("N1", n) for n in notes]
+        kind = "CONF" if conference else ("JOUR" if journal else "GEN")
+        lines = ["TY  - " + kind]
+        lines += [f"{tag}  - {_text(value)}" for tag, value in tags if _text(value)]
         lines.append("ER  - ")
         recs.append("\n".join(lines))
     return "\n\n".join(recs) + ("\n" if recs else "")

@@ -52,6 +52,8 @@ VARIANT_TYPE_LABELS = {
     "large_deletion": "Large (whole-gene) deletion",
     "other": "Other / not classifiable from the notation",
 }
+ZYGOSITY_LABELS = {"homozygous": "Homozygous", "compound_heterozygous": "Compound heterozygous",
+                   "heterozygous": "Heterozygous"}
 PLACEMENTS = ("placed", "large_deletion", "no_protein_position", "other_transcript", "outside_protein")
 PLACEMENT_LABELS = {
     "placed": "Shown on the protein",
@@ -534,3 +536,66 @@ def split_placed(summary: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The variants shown on the protein plot, and the others (with their ``placement`` reason)."""
     mask = (summary["placement"] == "placed").to_numpy(dtype=bool)
     return summary.loc[mask].reset_index(drop=True), summary.loc[~mask].reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------
+# Words for the tables, and labels on the protein plot that do not overlap
+# ---------------------------------------------------------------------------
+
+def zygosity_words(joined) -> str | None:
+    """``"homozygous; compound_heterozygous"`` -> ``"Homozygous; Compound heterozygous"``; None when blank."""
+    t = _text(joined)
+    if t is None:
+        return None
+    return "; ".join(ZYGOSITY_LABELS.get(p.strip(), p.strip().replace("_", " ")) for p in t.split(";") if p.strip())
+
+
+def patient_names(case_ids, names: dict) -> str | None:
+    """The patients of a ``"; "``-joined list of case ids, by the names in ``names`` (case id -> label).
+
+    A case id without a name reads "a patient" (never the id); None when blank.
+    """
+    t = _text(case_ids)
+    if t is None:
+        return None
+    return "; ".join(names.get(c.strip(), "a patient") for c in t.split(";") if c.strip())
+
+
+# Residues one label character takes on the protein axis at a 390 px wide phone: the plot area is about
+# 330 px for 180 residues (1.8 px per residue) and an 11 px font character is about 6.5 px wide.
+RESIDUES_PER_CHAR = 3.6
+LABEL_PAD = 3.0  # residues kept free between two labels in one lane
+
+
+def label_lanes(positions, texts, residues_per_char: float = RESIDUES_PER_CHAR, pad: float = LABEL_PAD,
+                max_lanes: int = 4) -> list[int | None]:
+    """A height (lane 0, 1, ...) for each variant label so that labels in one lane never overlap.
+
+    Labels are centred on their residue and ``len(text) * residues_per_char``
+    residues wide; they are placed from left to right, each in the lowest
+    lane whose last label ends at least ``pad`` residues before it starts.
+    A label that fits in none of ``max_lanes`` lanes gets ``None`` (shown on
+    hover only). With the default width the labels do not overlap on a
+    390 px wide screen, and leave more room on wider ones.
+
+    Returns
+    -------
+    list
+        Lane per input, in input order.
+    """
+    order = sorted(range(len(positions)), key=lambda i: (float(positions[i]), str(texts[i])))
+    ends: list[float] = []
+    out: list[int | None] = [None] * len(positions)
+    for i in order:
+        half = len(str(texts[i])) * residues_per_char / 2
+        start, end = float(positions[i]) - half, float(positions[i]) + half
+        for lane, last in enumerate(ends):
+            if start >= last + pad:
+                ends[lane] = end
+                out[i] = lane
+                break
+        else:
+            if len(ends) < max_lanes:
+                ends.append(end)
+                out[i] = len(ends) - 1
+    return out

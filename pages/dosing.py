@@ -1,5 +1,5 @@
-"""Dosing: the regimens the sources report, by condition, trigger and age; a dose-by-route chart;
-dose ranges quoted from the sources; the cases and cohorts with their dose as reported."""
+"""Dosing: what dose the sources report — per dose in words, route, duration, escalation, mg/kg/day and mg/day —
+by condition, trigger and age; a dose-by-route chart; dose ranges quoted from the sources."""
 
 import html
 
@@ -7,10 +7,13 @@ import plotly.express as px
 import streamlit as st
 
 from lib import dosing, schema, ui
+from lib.citations import text_in_words
+from lib.wording import MISSING, plural
 
 OUTCOME_COLOURS = {  # Okabe-Ito palette (colour-blind safe)
     "Complete response": "#009E73",
     "Partial response": "#E69F00",
+    "Improved (not graded)": "#56B4E9",
     "No response": "#D55E00",
     "Response not stated": "#999999",
     "Cohort: all responded": "#0072B2",
@@ -21,14 +24,35 @@ ROUTE_TICKS = ["SC", "IV bolus", "IV cont.", "Not stated"]
 ROUTE_SHORT = {"sc": "SC", "iv": "IV bolus", "iv_cont": "IV continuous"}
 
 
-def _count(n: int, what: str) -> str:
-    return f"{n} {what}" + ("" if n == 1 else "s")
+KIND_LABELS = {"case": "Patient", "cohort": "Cohort"}
+YES_NO = {True: "Yes", False: "No"}
+
+
+def _relaxed_note(view) -> None:
+    """When the filters leave no stated dose: say so, and what dropping each active filter would bring back."""
+    relaxed = dosing.dose_without_each_filter(ui.active_dataset(), view.state)
+    if relaxed.empty:
+        st.info("No patient or cohort in the data states a dose.")
+        return
+    best = relaxed.iloc[0]
+    if int(best["rows_with_dose"]) == 0:
+        st.info("No patient or cohort in view states a dose, and dropping any single filter would not change that. "
+                "Reset the filters to see every stated dose.")
+        return
+    others = "; ".join(f"without “{r.filter_label}”: {plural(int(r.rows_with_dose), 'row')}"
+                       for r in relaxed.iloc[1:].itertuples(index=False))
+    st.info(
+        f"No patient or cohort in view states a dose. The narrowest filter is **“{best['filter_label']}”**: "
+        f"without it, {plural(int(best['cases_with_dose']), 'patient')} and "
+        f"{plural(int(best['cohorts_with_dose']), 'cohort')} would state one (remove it with its × above the page)."
+        + (f" Dropping each other filter instead: {others}." if others else "")
+    )
 
 
 def _routes(codes) -> str:
     """'sc;iv' -> 'SC, IV bolus'; missing -> '—'."""
     if not isinstance(codes, str) or not codes:
-        return "—"
+        return MISSING
     return ", ".join(ROUTE_SHORT.get(c, c) for c in codes.split(";"))
 
 
@@ -36,7 +60,7 @@ def _span(lo: float, hi: float) -> str:
     """'2', '6–10' or '—' (not stated); one missing end shows the other."""
     lo, hi = (hi if lo != lo else lo), (lo if hi != hi else hi)
     if lo != lo:
-        return "—"
+        return MISSING
     return f"{lo:g}" if lo == hi else f"{lo:g}–{hi:g}"
 
 
@@ -46,14 +70,22 @@ view = ui.current_view()
 st.title("Dosing")
 st.caption("Doses as the publications report them. This page collects what was given; it is not dosing advice.")
 
-if not ui.empty_message(view):
+if ui.empty_message(view):
+    _relaxed_note(view)
+else:
+    data = ui.active_dataset()
+    words = text_in_words(data.sources, data.cases, data.cohorts)  # ids in the sources' words read as labels
     cov = dosing.dose_coverage(view)
     st.write(
         f"**{cov.cases_with_dose}** of {cov.cases} individually described patients and "
         f"**{cov.cohorts_with_dose}** of {cov.cohorts} cohorts in view state a dose "
-        f"(in mg/kg/day: {_count(cov.cases_mg_kg_day, 'patient')} and {_count(cov.cohorts_mg_kg_day, 'cohort')}; "
-        f"in mg/day: {_count(cov.cases_mg_day, 'patient')}). The others do not say, and are not counted as any dose."
+        f"(in mg/kg/day: {plural(cov.cases_mg_kg_day, 'patient')} and {plural(cov.cohorts_mg_kg_day, 'cohort')}; "
+        f"in mg/day: {plural(cov.cases_mg_day, 'patient')} and {plural(cov.cohorts_mg_day, 'cohort')}; "
+        f"per dose and interval: {plural(cov.cases_per_dose, 'patient')}). "
+        "The others do not say, and are not counted as any dose."
     )
+    if cov.cases_with_dose + cov.cohorts_with_dose == 0:
+        _relaxed_note(view)
 
     # --- Regimens by group -------------------------------------------------
     st.subheader("Regimens reported")
@@ -66,24 +98,28 @@ if not ui.empty_message(view):
         mg_kg=[_span(lo, hi) for lo, hi in zip(reg["mg_kg_day_low"], reg["mg_kg_day_high"])],
         mg=[_span(lo, hi) for lo, hi in zip(reg["mg_day_low"], reg["mg_day_high"])],
         routes=[_routes(r) for r in reg["routes"]],
+        as_reported=reg["as_reported"].map(words),
     )
     st.dataframe(
-        shown[["label", "patients", "groups", "mg_kg", "mg", "routes", "as_reported"]],
-        hide_index=True, width="stretch",
+        shown[["label", "patients", "groups", "schedules", "mg_kg", "mg", "routes", "as_reported"]],
+        hide_index=True, width="stretch", placeholder=MISSING,
         column_config={
             "label": dosing.GROUPING_LABELS[by],
             "patients": st.column_config.TextColumn("Patients with a dose", help="Patients stating a dose, of all "
                                                     "patients in the group"),
             "groups": st.column_config.TextColumn("Cohorts with a dose", help="Cohorts stating a dose, of all "
                                                   "cohorts in the group"),
+            "schedules": st.column_config.TextColumn("Per dose", width="medium",
+                                                     help="Amount of one dose and the interval, as stated"),
             "mg_kg": "Daily dose (mg/kg/day)",
-            "mg": "Daily dose (mg/day, patients)",
+            "mg": "Daily dose (mg/day)",
             "routes": "Routes",
-            "as_reported": st.column_config.TextColumn("Dose as reported (frequency, duration)", width="large"),
+            "as_reported": st.column_config.TextColumn("Dose as reported", width="large"),
         },
     )
-    st.caption("Daily doses: lowest to highest stated value in the group (patients' maximum daily dose and "
-               "the ends of cohorts' ranges). Frequency and duration are only in the sources' own words.")
+    st.caption("Per dose: the amount of one dose and how often, where the source states them. Daily doses: lowest "
+               f"to highest stated value in the group (patients' highest daily dose and the ends of cohorts' ranges); "
+               f"{MISSING} = not stated.")
 
     # --- Chart ---------------------------------------------------------------
     st.subheader("Dose by route and condition")
@@ -91,21 +127,22 @@ if not ui.empty_message(view):
                           format_func=dosing.UNIT_LABELS.get, widget="radio")
     unit_label = dosing.UNIT_LABELS[unit]
     points = dosing.dose_points(view, unit)
-    n_rows = cov.cases + (cov.cohorts if unit == "mg_kg_day" else 0)
+    n_rows = cov.cases + cov.cohorts
     n_plotted = points["row_id"].nunique()
     skipped = dosing.covered_subgroups(view, unit)
     if points.empty:
-        what = "patient or cohort" if unit == "mg_kg_day" else "patient"
-        st.info(f"No {what} in view states a daily dose in {unit_label}, so there is nothing to plot. "
+        st.info(f"No patient or cohort in view states a daily dose in {unit_label}, so there is nothing to plot. "
                 + ("Try the other unit, or " if unit == "mg_kg_day" else "Try mg/kg/day, or ")
                 + "see the table below for doses stated only in words.")
     else:
         drawn = dosing.thin_points(points)
         hover = drawn.assign(
+            row_label=drawn["row_label"].map(lambda t: html.escape(str(t))),
             citation=drawn["citation"].map(lambda t: html.escape(str(t))),
-            dose_as_reported=drawn["dose_as_reported"].fillna("not stated").map(lambda t: html.escape(str(t))),
+            dose_as_reported=drawn["dose_as_reported"].map(words).fillna("not stated").map(lambda t: html.escape(str(t))),
             low_high=[f"{a:g}–{b:g}" if a != b else f"{a:g}" for a, b in zip(drawn["dose_low"], drawn["dose_high"])],
             n=drawn["n"].astype("string").fillna("not stated"),
+            kind=drawn["kind"].map(KIND_LABELS),
         )
         if len(drawn) < len(points):
             st.caption(f"Showing a random {len(drawn):,} of {len(points):,} points (every cohort is shown); "
@@ -113,16 +150,16 @@ if not ui.empty_message(view):
         fig = px.scatter(
             hover, x="x", y="dose", color="outcome", symbol="kind", facet_col="condition_label",
             error_y="error_plus", error_y_minus="error_minus",
-            color_discrete_map=OUTCOME_COLOURS, symbol_map={"case": "circle", "cohort": "diamond"},
-            category_orders={"outcome": list(dosing.OUTCOME_ORDER), "kind": ["case", "cohort"],
+            color_discrete_map=OUTCOME_COLOURS, symbol_map={"Patient": "circle", "Cohort": "diamond"},
+            category_orders={"outcome": list(dosing.OUTCOME_ORDER), "kind": ["Patient", "Cohort"],
                              "condition_label": [schema.CONDITION_LABELS[c] for c in schema.CONDITIONS
                                                  if c in set(points["condition"])]},
-            hover_name="citation",
+            hover_name="row_label",
             hover_data={"x": False, "dose": False, "error_plus": False, "error_minus": False,
-                        "condition_label": False, "kind": True, "row_id": True, "route_label": True,
+                        "condition_label": False, "kind": True, "row_label": False, "route_label": True,
                         "low_high": True, "n": True, "dose_as_reported": True, "outcome": True},
             labels={"dose": f"Daily dose ({unit_label})", "x": "Route", "outcome": "Outcome", "kind": "Row",
-                    "row_id": "Row", "route_label": "Route", "low_high": f"Dose ({unit_label})",
+                    "route_label": "Route", "low_high": f"Dose ({unit_label})",
                     "n": "Patients", "dose_as_reported": "As reported"},
         )
         fig.update_traces(marker=dict(size=11, line=dict(width=1, color="white")))
@@ -139,8 +176,7 @@ if not ui.empty_message(view):
             + ". Each circle is a patient (colour: response); each diamond a cohort, with its reported dose "
             "range as a bar (colour: how many responded). A row with several routes appears once per route; "
             "points at the same dose are spread sideways."
-            + (f" {skipped} subgroup row(s) are not drawn because their whole study is." if skipped else "")
-            + (" Cohorts report doses only in mg/kg/day, so this unit shows patients only." if unit == "mg_day" else "")
+            + (f" {plural(skipped, 'subgroup row')} not drawn because the whole study is." if skipped else "")
         )
 
     # --- Ranges stated by sources -------------------------------------------
@@ -157,13 +193,13 @@ if not ui.empty_message(view):
                         for a, b, u in zip(ranges["low"], ranges["high"], ranges["unit"])],
             where=ranges["field"].map({"dose_as_reported": "dose as reported", "note": "curators' note"}),
         )
-        st.dataframe(shown_ranges[["citation", "range_text", "fragment", "row_id", "where"]], hide_index=True,
-                     width="stretch", column_config={
-                         "citation": "Source", "range_text": "Range", "fragment": "Text", "row_id": "Row",
+        st.dataframe(shown_ranges[["row_label", "range_text", "fragment", "where"]], hide_index=True,
+                     width="stretch", placeholder=MISSING, column_config={
+                         "row_label": "Patient or cohort", "range_text": "Range", "fragment": "Text",
                          "where": "Found in"})
 
     # --- Table ---------------------------------------------------------------
-    st.subheader("Patients and cohorts with a stated dose")
+    st.subheader("What dose: patients and cohorts with a stated dose")
     table = dosing.dose_table(view)
     if table.empty:
         st.info("No patient or cohort in view states a dose, in numbers or in words.")
@@ -172,24 +208,36 @@ if not ui.empty_message(view):
             st.caption(f"Showing the first {TABLE_LIMIT:,} of {len(table):,} rows; the CSV download holds all.")
         shown = table.head(TABLE_LIMIT)
         out = shown.assign(
+            kind=shown["kind"].map(KIND_LABELS),
+            condition=shown["condition"].map(schema.CONDITION_LABELS),
+            trigger=shown["trigger"].map(schema.TRIGGER_LABELS),
             mg_kg=[_span(v, v) if v == v else _span(a, b) for v, a, b in
                    zip(shown["dose_mg_kg_day"], shown["dose_mg_kg_day_min"], shown["dose_mg_kg_day_max"])],
+            mg=[_span(v, v) if v == v else _span(a, b) for v, a, b in
+                zip(shown["dose_mg_day"], shown["dose_mg_day_min"], shown["dose_mg_day_max"])],
             route=[_routes(r) for r in shown["route"]],
+            escalated=shown["escalated"].map(lambda v: YES_NO.get(v) if isinstance(v, bool) else None),
+            dose_as_reported=shown["dose_as_reported"].map(words),
         )
         st.dataframe(
-            out[["kind", "row_id", "condition", "trigger", "route", "dose_as_reported", "mg_kg", "dose_mg_day", "n",
-                 "outcome", "citation", "pubmed_url", "doi_url"]],
-            hide_index=True, width="stretch",
+            out[["citation", "who", "kind", "condition", "trigger", "route", "per_dose", "mg_kg", "mg",
+                 "duration_days", "escalated", "dose_as_reported", "n", "outcome", "pubmed_url", "doi_url"]],
+            hide_index=True, width="stretch", placeholder=MISSING,
             column_config={
-                "kind": "Row type", "row_id": "Row", "condition": "Condition", "trigger": "Trigger",
-                "route": "Route", "dose_as_reported": st.column_config.TextColumn("Dose as reported", width="large"),
-                "mg_kg": "mg/kg/day", "dose_mg_day": st.column_config.NumberColumn("mg/day", format="%g"),
-                "n": "Patients", "outcome": "Outcome", "citation": "Source",
+                "citation": "Study", "who": "Patient or group", "kind": "Row type", "condition": "Condition",
+                "trigger": "Trigger", "route": "Route",
+                "per_dose": st.column_config.TextColumn("Per dose", width="medium",
+                                                        help="Amount of one dose and the interval, as stated"),
+                "mg_kg": "mg/kg/day", "mg": "mg/day",
+                "duration_days": st.column_config.NumberColumn("Days on anakinra", format="%g"),
+                "escalated": "Escalated",
+                "dose_as_reported": st.column_config.TextColumn("Dose as reported", width="large"),
+                "n": "Patients", "outcome": "Outcome",
                 "pubmed_url": st.column_config.LinkColumn("PubMed", display_text="PubMed"),
                 "doi_url": st.column_config.LinkColumn("DOI", display_text="DOI"),
             },
         )
-        st.caption(f"{len(table)} rows. Patients: the maximum daily dose; cohorts: the reported range. "
-                   "Some cohorts and their subgroups, or cohorts and the patients they list, describe the same "
-                   "people.")
+        st.caption(f"{plural(len(table), 'row')}. Patients: the highest daily dose; cohorts: the reported range. "
+                   f"{MISSING} = not stated. Some cohorts and their subgroups, or cohorts and the patients they "
+                   "list, describe the same people.")
         ui.dataframe_download(table, "Download this table (CSV)", "anakinra_doses.csv", key="dl_doses")

@@ -4,6 +4,8 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from lib import genetics, ui
+from lib.citations import patient_labels, text_in_words
+from lib.wording import MISSING, plural
 
 TYPE_COLOURS = {
     "nonsense": "#c0392b",
@@ -34,7 +36,8 @@ def _lollipop(placed, n_max: int):
     fig = go.Figure()
     bar = 0.2 * max(1.0, n_max / 4)  # height of the protein bar, in patients
     # the protein as a bar along y = 0: signal peptide and mature chain
-    for (start, end), name, colour in ((genetics.SIGNAL_PEPTIDE, "Signal peptide", "#f5cba7"),
+    # "Signal" (not "Signal peptide"): the 25 residues are about 45 px wide on a phone; the caption names it
+    for (start, end), name, colour in ((genetics.SIGNAL_PEPTIDE, "Signal", "#f5cba7"),
                                        (genetics.MATURE_CHAIN, "Mature IL-1Ra", "#d6eaf8")):
         fig.add_shape(type="rect", x0=start - 0.5, x1=end + 0.5, y0=-bar, y1=0.0,
                       fillcolor=colour, line=dict(color="#555", width=1))
@@ -51,21 +54,32 @@ def _lollipop(placed, n_max: int):
                                  hoverinfo="skip", showlegend=False))
         fig.add_trace(go.Scatter(
             x=[int(p) for p in part["protein_position"]], y=[int(n) for n in part["n_patients"]],
-            mode="markers+text", marker=dict(size=14, color=TYPE_COLOURS[vtype], line=dict(color="white", width=1)),
-            text=[_plain(t) for t in part["hgvs_p"]], textposition="top center", name=genetics.VARIANT_TYPE_LABELS[vtype],
-            hovertext=[f"{_plain(lab)}: {n} patient(s), {genetics.VARIANT_TYPE_LABELS[vtype].lower()}"
+            mode="markers", marker=dict(size=14, color=TYPE_COLOURS[vtype], line=dict(color="white", width=1)),
+            name=genetics.VARIANT_TYPE_LABELS[vtype],
+            hovertext=[f"{_plain(lab)}: {plural(int(n), 'patient')}, {genetics.VARIANT_TYPE_LABELS[vtype].lower()}"
                        for lab, n in zip(part["variant_label"], part["n_patients"])],
             hoverinfo="text",
         ))
+    # labels staggered in lanes above their lollipop so that none overlap on a 390 px wide phone;
+    # a label that fits in no lane is left to the hover (and the table above)
+    texts = [_plain(t) for t in placed["hgvs_p"]]
+    lanes = genetics.label_lanes(list(placed["protein_position"].astype(int)), texts)
+    for pos, n, text, lane in zip(placed["protein_position"], placed["n_patients"], texts, lanes):
+        if lane is None:
+            continue
+        fig.add_annotation(x=int(pos), y=int(n), text=text, showarrow=True, arrowhead=0, arrowwidth=1,
+                           arrowcolor="#999", ax=0, ay=-(22 + 18 * lane), font=dict(size=11),
+                           bgcolor="rgba(255,255,255,0.85)")
+    n_lanes = max([lane for lane in lanes if lane is not None], default=-1) + 1
     fig.update_layout(
-        height=380, margin=dict(l=10, r=10, t=30, b=40),
-        xaxis=dict(title=f"Position in the IL-1Ra precursor (amino acid residue, 1–{genetics.PROTEIN_LENGTH})",
+        height=380 + 18 * n_lanes, margin=dict(l=10, r=10, t=30 + 18 * n_lanes, b=40),
+        xaxis=dict(title=f"Residue of the IL-1Ra precursor (1–{genetics.PROTEIN_LENGTH})",
                    range=[0, genetics.PROTEIN_LENGTH + 3], dtick=25, tick0=0),
         yaxis=dict(title="Patients carrying the variant (n)", range=[-1.3 * bar, n_max * 1.15 + 0.5],
                    dtick=1 if n_max <= 10 else None),
         legend=dict(title="Variant type", orientation="h", y=-0.25, x=0),
     )
-    return fig
+    return fig, sum(lane is None for lane in lanes)
 
 
 dira = genetics.dira_cases(view.cases)
@@ -76,6 +90,9 @@ elif dira.empty:
             "to see IL1RN variants.")
 else:
     alleles = genetics.variant_alleles(dira)
+    names = dict(zip(dira["case_id"], patient_labels(dira, view.sources)))
+    data = ui.active_dataset()
+    words = text_in_words(data.sources, data.cases, data.cohorts)  # ids in the sources' words read as labels
     counts = genetics.genotype_counts(dira, alleles)
     summary = genetics.variant_summary(alleles)
     st.caption("Only individually described patients are shown: cohorts and pooled reviews of DIRA are not "
@@ -92,20 +109,23 @@ else:
         st.subheader("Variants")
         st.dataframe(
             summary.assign(variant_type=summary["variant_type"].map(genetics.VARIANT_TYPE_LABELS),
-                           zygosity=summary["zygosity"].str.replace("_", " "),
-                           placement=summary["placement"].map(genetics.PLACEMENT_LABELS))[
+                           zygosity=summary["zygosity"].map(genetics.zygosity_words),
+                           placement=summary["placement"].map(genetics.PLACEMENT_LABELS),
+                           case_ids=summary["case_ids"].map(lambda ids: genetics.patient_names(ids, names)),
+                           as_reported=summary["as_reported"].map(words),
+                           variant_label=summary["variant_label"].map(words))[
                 ["variant_label", "hgvs_c", "hgvs_p", "variant_type", "protein_position", "transcript",
                  "zygosity", "countries", "n_patients", "as_reported", "placement", "case_ids"]],
-            hide_index=True, width="stretch", column_config={
+            hide_index=True, width="stretch", placeholder=MISSING, column_config={
                 "variant_label": "Variant", "hgvs_c": "HGVS c.", "hgvs_p": "HGVS p.",
                 "variant_type": "Type", "protein_position": "Residue", "transcript": "Transcript (as stated)",
                 "zygosity": "Zygosity", "countries": "Country", "n_patients": "Patients",
-                "as_reported": "Source's own notation", "placement": "On the protein plot", "case_ids": "Cases",
+                "as_reported": "Source's own notation", "placement": "On the protein plot", "case_ids": "Patients (study)",
             })
         st.caption("One row per distinct variant. HGVS p. is rewritten with three-letter codes and * for a stop "
                    "(p.E77X = p.Glu77Ter = p.Glu77*); the source's own words are kept beside it. A homozygous "
                    "patient counts once for the variant; a compound heterozygous patient once for each of the "
-                   "two. An empty cell means the source does not state it.")
+                   f"two. An empty cell ({MISSING}) means the source does not state it.")
         ui.dataframe_download(summary, "Download the variant table (CSV)", "il1rn_variants.csv",
                               key="dl_genetics_variants")
 
@@ -116,20 +136,25 @@ else:
                     "plot is empty; the variants are listed below.")
         else:
             n_max = int(placed["n_patients"].max())
-            ui.chart(_lollipop(placed, n_max), key="genetics_lollipop", data=placed,
+            fig, hidden = _lollipop(placed, n_max)
+            ui.chart(fig, key="genetics_lollipop", data=placed.drop(columns=["case_ids"]),
                      filename="il1rn_lollipop")
             st.caption(ui.n_caption(len(placed), len(unplaced), "variants placed on the protein")
                        + (" (listed below)" if len(unplaced) else "")
                        + f". Position = first residue named in the HGVS p. notation (p.Thr47Thrfs*4 at 47). "
                          f"Variants with a transcript other than {genetics.REFERENCE_TRANSCRIPT} stated are not "
-                         "placed; without a transcript, the usual DIRA numbering (isoform 1) is assumed.")
+                         "placed; without a transcript, the usual DIRA numbering (isoform 1) is assumed. Labels are "
+                         "raised in steps so that they do not overlap"
+                       + (f"; {plural(hidden, 'label')} that would overlap show on hover only." if hidden else "."))
         if not unplaced.empty:
             st.markdown("**Not on the protein plot**")
             st.dataframe(
                 unplaced.assign(placement=unplaced["placement"].map(genetics.PLACEMENT_LABELS),
-                                variant_type=unplaced["variant_type"].map(genetics.VARIANT_TYPE_LABELS))[
+                                variant_type=unplaced["variant_type"].map(genetics.VARIANT_TYPE_LABELS),
+                                as_reported=unplaced["as_reported"].map(words),
+                                variant_label=unplaced["variant_label"].map(words))[
                     ["variant_label", "variant_type", "placement", "n_patients", "transcript", "as_reported"]],
-                hide_index=True, width="stretch", column_config={
+                hide_index=True, width="stretch", placeholder=MISSING, column_config={
                     "variant_label": "Variant", "variant_type": "Type", "placement": "Why",
                     "n_patients": "Patients", "transcript": "Transcript (as stated)",
                     "as_reported": "Source's own notation"})
@@ -141,7 +166,7 @@ else:
         by_type = genetics.outcomes_by_type(alleles)
         st.dataframe(
             by_type.assign(variant_type=by_type["variant_type"].map(genetics.VARIANT_TYPE_LABELS)),
-            hide_index=True, width="stretch", column_config={
+            hide_index=True, width="stretch", placeholder=MISSING, column_config={
                 "variant_type": "Variant type", "patients": "Patients", "complete": "Complete response",
                 "partial": "Partial response", "no_response": "No response",
                 "response_not_stated": "Response not stated", "died": "Died", "alive": "Alive",

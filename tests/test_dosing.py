@@ -156,3 +156,91 @@ def test_outcome_categories():
     assert dosing.cohort_outcome(3, 3) == "Cohort: all responded"
     assert dosing.cohort_outcome(1, 3) == "Cohort: some responded"
     assert dosing.cohort_outcome(float("nan"), 3) == "Cohort: responders not stated"
+
+
+# ---------------------------------------------------------------------------
+# "What dose": per dose in words, both daily units, and the note when filters leave no dose
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("amount, unit, interval, route, words", [
+    (2, "mg/kg", 6, "iv", "2 mg/kg every 6 h"),
+    (100, "mg", 24, "sc", "100 mg daily"),
+    (100, "mg", 168, None, "100 mg weekly"),
+    (1.5, "mg/kg", 12, None, "1.5 mg/kg every 12 h"),
+    (None, None, None, "iv_cont", "continuous infusion"),
+    (None, None, None, "sc;iv_cont", "continuous infusion"),
+    (2, "mg/kg", 6, "sc;iv_cont", "2 mg/kg every 6 h; continuous infusion"),
+    (2, "mg/kg", None, None, "2 mg/kg per dose, interval not stated"),
+    (None, None, 6, "iv", "every 6 h, amount per dose not stated"),
+    (100, None, 24, None, "100 (unit not stated) daily"),
+    (None, None, None, "sc", None),
+    (float("nan"), None, float("nan"), None, None),
+])
+def test_dose_words(amount, unit, interval, route, words):
+    assert dosing.dose_words(amount, unit, interval, route) == words
+
+
+def test_dose_table_says_what_dose_in_words_with_both_daily_units():
+    v = make_view(
+        [_src("m2021", 2021, author="Meneghel", journal="Front Pediatr"), _src("i2023", 2023, author="Imp")],
+        cases=[_case("m2021-p1", "m2021", route="sc;iv", dose_amount="2", dose_amount_unit="mg/kg", dose_interval_h="6",
+                     dose_mg_kg_day="8", duration_days="14", escalated="true"),
+               _case("m2021-p2", "m2021", dose_amount="100", dose_amount_unit="mg", dose_interval_h="24",
+                     dose_mg_day="100")],
+        cohorts=[_cohort("i2023-all", "i2023", 11, route="sc;iv", dose_mg_day_min="100", dose_mg_day_max="460",
+                         dose_interval_h="12", duration_days="10")],
+    )
+    table = dosing.dose_table(v)
+    assert list(table.columns) == dosing.TABLE_COLUMNS
+    t = table.set_index("row_id")
+    p1 = t.loc["m2021-p1"]
+    assert (p1["per_dose"], p1["dose_mg_kg_day"], p1["duration_days"], p1["escalated"]) == (
+        "2 mg/kg every 6 h", 8.0, 14.0, True)
+    assert (p1["row_label"], p1["who"], p1["citation"]) == (
+        "Meneghel 2021 (Front Pediatr): Patient 1", "Patient 1", "Meneghel 2021 (Front Pediatr)")
+    p2 = t.loc["m2021-p2"]
+    assert p2["per_dose"] == "100 mg daily" and p2["dose_mg_day"] == 100 and math.isnan(p2["dose_mg_kg_day"])
+    k = t.loc["i2023-all"]
+    assert (k["per_dose"], k["dose_mg_day_min"], k["dose_mg_day_max"], k["who"]) == ("every 12 h, amount per dose "
+                                                                                      "not stated", 100, 460,
+                                                                                      "all patients")
+    cov = dosing.dose_coverage(v)
+    assert (cov.cases_per_dose, cov.cohorts_mg_day, cov.cases_mg_day) == (2, 1, 1)
+    # cohorts with a dose in mg/day are drawn in that unit too
+    pts = dosing.dose_points(v, "mg_day")
+    assert sorted(zip(pts["row_id"], pts["route"])) == [("i2023-all", "iv"), ("i2023-all", "sc"),
+                                                        ("m2021-p2", "not_stated")]
+    assert pts.loc[pts["row_id"] == "i2023-all", "dose"].tolist() == [280.0, 280.0]  # middle of 100-460
+    reg = dosing.regimen_summary(v, "condition").set_index("group")
+    assert reg.loc["mas", "schedules"] == "2 mg/kg every 6 h; 100 mg daily"
+    assert reg.loc["shlh", "schedules"] == "every 12 h, amount per dose not stated"
+    assert (reg.loc["shlh", "mg_day_low"], reg.loc["shlh", "mg_day_high"]) == (100.0, 460.0)  # cohorts' mg/day too
+
+
+def test_dose_without_each_filter_finds_the_narrowest_filter():
+    from lib.data import Dataset
+    from lib.filters import FilterState, apply_filters
+
+    v = make_view(
+        [_src("a", 2010, author="A"), _src("b", 2020, author="B")],
+        cases=[_case("a-p1", "a", condition="mas", route="sc", dose_mg_kg_day="2"),
+               _case("a-p2", "a", condition="mas", route="iv", dose_as_reported="2 mg/kg"),
+               _case("b-p1", "b", condition="dira", route="sc")],
+        cohorts=[_cohort("b-all", "b", 5, condition="dira", dose_mg_kg_day_max="3")],
+    )
+    ds = Dataset(sources=v.sources, cases=v.cases, cohorts=v.cohorts, labs=v.labs, screening=pd.DataFrame(),
+                 verification=pd.DataFrame())
+    state = FilterState(conditions=("dira",), routes=("sc",))
+    assert dosing.dose_coverage(apply_filters(ds, state)).cases_with_dose == 0  # b-p1 states no dose
+    r = dosing.dose_without_each_filter(ds, state)
+    assert list(r.columns) == dosing.RELAXED_COLUMNS
+    # without "DIRA": a-p1 (sc, dose) -> 1 patient; without "Subcutaneous": the DIRA cohort b-all -> 1 cohort;
+    # both bring back 1 row: ties keep the order of the active filters
+    assert r[["filter_label", "cases_with_dose", "cohorts_with_dose", "rows_with_dose"]].values.tolist() == [
+        ["DIRA", 1, 0, 1], ["Subcutaneous", 0, 1, 1]]
+    assert dosing.dose_without_each_filter(ds, FilterState()).empty
+    # MAS with a dose of at least 5 mg/kg/day leaves nothing; without MAS the only other dose (b-all, up to 3)
+    # is still below 5; without the dose minimum both MAS patients state a dose: that filter is the narrowest
+    r = dosing.dose_without_each_filter(ds, FilterState(conditions=("mas",), dose_min=5.0))
+    assert r[["filter_label", "cases_with_dose", "rows_with_dose"]].values.tolist() == [
+        ["Dose ≥ 5.0 mg/kg/day", 2, 2], ["MAS", 0, 0]]

@@ -147,7 +147,8 @@ def parse_bibtex(text: str) -> list[dict]:
 def test_bibtex_parses_structurally_with_hostile_text():
     df = pd.concat([
         _sources(),
-        _sources(source_id="x {bad} key, 2", title="Unbalanced { brace", first_author="O'Brien {", journal="}"),
+        _sources(source_id="x {bad} key, 2", title="Unbalanced { brace", first_author="O'Brien {", journal="}",
+                 pmid=None, doi=None, pmcid=None, url="https://shmabstracts.org/a?b=1&c={2}"),
         _sources(source_id="smith2020", title="Same id twice", pub_type="conference_abstract"),
         _sources(source_id="nl", title="line\nbreak\r\n@article{injected,\n title={x}}", doi=None, url=None,
                  pmid=None, pmcid=None, first_author=None, journal=None, year=pd.NA),
@@ -155,13 +156,14 @@ def test_bibtex_parses_structurally_with_hostile_text():
     entries = parse_bibtex(to_bibtex(df))
     assert len(entries) == 4  # one entry per source, nothing injected
     assert [e["key"] for e in entries] == ["smith2020", "x__bad__key__2", "smith2020_2", "nl"]
-    assert [e["type"] for e in entries] == ["article", "article", "inproceedings", "article"]
+    assert [e["type"] for e in entries] == ["article", "article", "inproceedings", "misc"]  # misc: no journal
     e0 = entries[0]
     assert e0["author"] == "Smith and others"
     assert e0["title"] == ("A {\\textbraceleft}curly{\\textbraceright} title with 50\\% \\& \\$5 \\#1 under\\_score "
                            "{\\textbackslash} back")
     assert e0["doi"] == "10.1000/x_y"  # verbatim: no LaTeX escapes in a DOI
-    assert e0["url"] == "https://example.org/a?b=1&c=%7B2%7D"
+    assert e0["url"] == "https://pubmed.ncbi.nlm.nih.gov/123/"  # PubMed, not the reading address
+    assert entries[1]["url"] == "https://shmabstracts.org/a?b=1&c=%7B2%7D"  # a meeting's own page, verbatim
     assert e0["year"] == "2020" and e0["pmid"] == "123" and e0["journal"] == "J Test"
     assert entries[2]["booktitle"] == "J Test"
     assert entries[3]["title"] == ("line break @article{\\textbraceleft}injected, title={\\textbraceleft}x"
@@ -209,7 +211,7 @@ def test_ris_has_ty_and_er_per_record_and_one_line_values():
     ], ignore_index=True)
     recs = _ris_records(to_ris(df))
     assert len(recs) == 3
-    assert [r[0] for r in recs] == [("TY", "JOUR"), ("TY", "CONF"), ("TY", "JOUR")]
+    assert [r[0] for r in recs] == [("TY", "JOUR"), ("TY", "CONF"), ("TY", "GEN")]  # GEN: no journal
     assert all(r[-1] == ("ER", "") for r in recs)
     first = dict(recs[0])
     assert first["AU"] == "Smith" and first["PY"] == "2020" and first["DO"] == "10.1000/x_y"
@@ -234,3 +236,130 @@ def test_uploaded_files_are_not_cited_unless_asked():
 def test_empty_sources_give_empty_text():
     empty = _sources().iloc[0:0]
     assert to_bibtex(empty) == "" and to_ris(empty) == ""
+
+
+# ---------------------------------------------------------------------------
+# Every shipped source, parsed back: what a reference manager imports
+# ---------------------------------------------------------------------------
+
+def _csv_sources() -> list[dict]:
+    from conftest import ROOT, read_rows
+
+    return read_rows(ROOT / "data" / "sources.csv")
+
+
+def _bib_names(field: str) -> list[str]:
+    """A BibTeX author field split at " and " outside braces (as BibTeX splits it)."""
+    names, depth, start, i = [], 0, 0, 0
+    while i < len(field):
+        ch = field[i]
+        depth += {"{": 1, "}": -1}.get(ch, 0)
+        if depth == 0 and field.startswith(" and ", i):
+            names.append(field[start:i])
+            i += 5
+            start = i
+            continue
+        i += 1
+    names.append(field[start:])
+    return [n.strip() for n in names]
+
+
+def _unbrace(text: str) -> str:
+    return text.replace("{", "").replace("}", "")
+
+
+def test_bibtex_of_every_shipped_source_carries_its_bibliographic_fields(shipped):
+    from lib.citations import citation_url, split_authors
+    from lib.export import page_range
+
+    entries = {e["key"]: e for e in parse_bibtex(to_bibtex(shipped.sources))}
+    rows = _csv_sources()
+    assert len(entries) == len(rows)
+    for r in rows:
+        e = entries[bibtex_key(r["source_id"])]
+        listed = [a.strip() for a in r["authors"].split(";") if a.strip()]
+        if listed:  # every author the source lists, in order, "Surname, I."
+            names = _bib_names(e["author"])
+            if "authors" in r["metadata_missing"].split(";"):  # a list the curators marked incomplete
+                assert names[-1] == "others", r["source_id"]
+                names = names[:-1]
+            assert len(names) == len(listed), r["source_id"]
+            for name, (surname, initials) in zip(names, split_authors(r["authors"])):
+                expected = f"{surname}, " if initials else surname  # a group author (NICE) has no initials
+                assert _unbrace(name).startswith(expected), (r["source_id"], name, surname)
+        elif r["first_author"]:
+            assert e["author"] == f"{r['first_author']} and others"
+        else:
+            assert "author" not in e
+        assert e.get("year") == (r["year"] or None)
+        assert e.get("volume") == (r["volume"] or None)
+        assert e.get("number") == (r["issue"] or None)
+        assert e.get("pmid") == (r["pmid"] or None)
+        assert e.get("pmcid") == (r["pmcid"] or None)
+        assert e.get("doi") == (r["doi"] or None)
+        first, last = page_range(r["pages"])
+        assert e.get("pages") == (None if first is None else f"{first}--{last}" if last else first)
+        assert e.get("url") == citation_url(r), r["source_id"]  # PubMed, DOI, PMC or the publisher: never a proxy
+        assert ("title" in e) == bool(r["title"])
+        assert ("note" in e) == bool(r["metadata_missing"])  # an incomplete citation says so
+        assert e["type"] == ("inproceedings" if r["pub_type"] == "conference_abstract"
+                             else "article" if r["journal"] else "misc")
+
+
+def test_ris_of_every_shipped_source_carries_its_bibliographic_fields(shipped):
+    from lib.citations import citation_url, split_authors
+    from lib.export import page_range
+
+    recs = {dict(rec)["ID"]: rec for rec in _ris_records(to_ris(shipped.sources))}
+    rows = _csv_sources()
+    assert len(recs) == len(rows)
+    for r in rows:
+        rec = recs[r["source_id"]]
+        tags = dict(rec)
+        authors = [v for t, v in rec if t == "AU"]
+        listed = split_authors(r["authors"])
+        if listed:
+            assert [a.split(",")[0] for a in authors] == [s for s, _ in listed], r["source_id"]
+            for a, (surname, initials) in zip(authors, listed):  # "Lee, C. C. R."; a group author as named
+                assert re.fullmatch(r"[^,]+, [A-Z]\.(?:[ -][A-Z]\.)*", a) if initials else a == surname, a
+        else:
+            assert authors == ([r["first_author"]] if r["first_author"] else [])
+        first, last = page_range(r["pages"])
+        for tag, expected in (("VL", r["volume"]), ("IS", r["issue"]), ("SP", first), ("EP", last),
+                              ("PY", r["year"]), ("DO", r["doi"]), ("C2", r["pmcid"]),
+                              ("AN", r["pmid"] and f"PMID:{r['pmid']}"), ("UR", citation_url(r))):
+            assert tags.get(tag) == (expected or None), (r["source_id"], tag)
+        assert rec[0] == ("TY", "CONF" if r["pub_type"] == "conference_abstract" else "JOUR" if r["journal"] else "GEN")
+        for tag, value in rec:  # one tag per line, known tags only
+            assert tag in {"TY", "AU", "TI", "T2", "JO", "VL", "IS", "SP", "EP", "PY", "DO", "AN", "C2", "UR", "ID",
+                           "N1", "ER"}
+
+
+@pytest.mark.parametrize("pages, expected", [
+    ("2426-37", ("2426", "2437")),   # NLM abbreviated end written out
+    ("401-8", ("401", "408")),
+    ("23-7", ("23", "27")),
+    ("e358-e367", ("e358", "e367")),
+    ("117-123.e1", ("117", "123.e1")),
+    ("e29102", ("e29102", None)),    # article number
+    ("S13", ("S13", None)),
+    ("", (None, None)),
+    (None, (None, None)),
+])
+def test_page_range(pages, expected):
+    from lib.export import page_range
+
+    assert page_range(pages) == expected
+
+
+def test_full_author_lists_and_group_authors_in_bibtex_and_ris():
+    df = _sources(authors="van Royen-Kerkhoff A; Lee CCR; National Institute for Health and Care Excellence",
+                  volume="360", issue="23", pages="2426-37")
+    e = parse_bibtex(to_bibtex(df))[0]
+    assert _bib_names(e["author"]) == ["van Royen-Kerkhoff, A.", "Lee, C. C. R.",
+                                       "{National Institute for Health and Care Excellence}"]
+    assert (e["volume"], e["number"], e["pages"]) == ("360", "23", "2426--2437")
+    rec = _ris_records(to_ris(df))[0]
+    assert [v for t, v in rec if t == "AU"] == ["van Royen-Kerkhoff, A.", "Lee, C. C. R.",
+                                                "National Institute for Health and Care Excellence"]
+    assert ("SP", "2426") in rec and ("EP", "2437") in rec

@@ -221,3 +221,36 @@ def test_reference_protein_constants():
     # UniProt P18510-1 / NP_776214: 177 aa precursor, signal peptide 1-25, mature chain 26-177
     assert g.PROTEIN_LENGTH == 177 and g.SIGNAL_PEPTIDE == (1, 25) and g.MATURE_CHAIN == (26, 177)
     assert set(g.VARIANT_TYPE_LABELS) == set(g.VARIANT_TYPES)
+
+
+# ---------------------------------------------------------------------------
+# Words for the tables and labels on the protein plot (issue 14)
+# ---------------------------------------------------------------------------
+
+def test_zygosity_and_patient_names_in_words():
+    assert g.zygosity_words("homozygous; compound_heterozygous") == "Homozygous; Compound heterozygous"
+    assert g.zygosity_words(None) is None
+    assert g.patient_names("p1; p2", {"p1": "Smith 2020 (J): Patient 1"}) == "Smith 2020 (J): Patient 1; a patient"
+    assert g.patient_names(None, {}) is None
+
+
+def _overlaps(positions, texts, lanes, per_char=g.RESIDUES_PER_CHAR):
+    """Pairs of labels in one lane whose extents (centred on the residue) overlap."""
+    spans = [(lane, p - len(t) * per_char / 2, p + len(t) * per_char / 2)
+             for p, t, lane in zip(positions, texts, lanes) if lane is not None]
+    return [(a, b) for i, a in enumerate(spans) for b in spans[i + 1:]
+            if a[0] == b[0] and a[1] < b[2] and b[1] < a[2]]
+
+
+def test_label_lanes_never_overlap_in_a_lane():
+    positions = [47, 54, 77, 26, 150, 52, 55, 56, 57, 58, 59, 60]
+    texts = ["p.Thr47Thrfs*4", "p.Gln54*", "p.Glu77*", "p.Arg26*", "p.Trp150*", "p.Asn52Lysfs*25", "p.X55*",
+             "p.X56*", "p.X57*", "p.X58*", "p.X59*", "p.X60*"]
+    lanes = g.label_lanes(positions, texts)
+    assert len(lanes) == len(positions)
+    assert not _overlaps(positions, texts, lanes)
+    assert max(x for x in lanes if x is not None) <= 3
+    assert None in lanes  # too many labels close together: some are left to the hover
+    # far apart labels share the lowest lane
+    assert g.label_lanes([10, 90, 170], ["p.A10*", "p.B90*", "p.C170*"]) == [0, 0, 0]
+    assert g.label_lanes([], []) == []

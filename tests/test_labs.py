@@ -297,8 +297,9 @@ def test_cohort_lab_summary_markers_with_spread_and_labels():
     labs = make_labs(COHORT_LABS)
     out = L.cohort_lab_summary(labs, make_cohorts(COHORTS), make_sources(SOURCES), "ferritin")
     assert tuple(out.columns) == L.COHORT_COLUMNS
-    assert out["lab_id"].tolist() == ["k1-b", "k1-a", "k2-b"]  # "Eloseily 2020" < "s2 (adults)"
-    assert out["label"].tolist() == ["Eloseily 2020", "Eloseily 2020", "s2 (adults)"]
+    assert out["lab_id"].tolist() == ["k1-b", "k1-a", "k2-b"]  # "Eloseily 2020" < "Unidentified ..."
+    assert out["label"].tolist() == ["Eloseily 2020", "Eloseily 2020",
+                                     "Unidentified publication, year not stated: adults"]
     assert out["statistic"].tolist() == ["mean", "mean", "median"]
     assert out["value"].tolist() == [33316, 14435, 21392]
     assert out["n"].tolist() == [44, 44, 25]

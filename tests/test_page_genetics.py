@@ -97,3 +97,46 @@ def test_bad_link_values_warn_and_the_page_still_works():
     assert not at.exception, at.exception
     assert any("Some parts of the link were not understood" in w.value for w in at.warning)
     assert f"**{len(_dira())}** DIRA patients in view" in page_text(at)
+
+
+# ---------------------------------------------------------------------------
+# Issue 14: tables in words, variant labels that do not overlap on a phone
+# ---------------------------------------------------------------------------
+
+def test_no_code_source_id_or_none_on_screen():
+    from visible_codes import problems
+
+    for params in ({"condition": "dira"}, {}):
+        at = run_app(params, PAGE)
+        assert not at.exception, at.exception
+        assert problems(at) == []
+
+
+def test_variant_table_names_patients_and_zygosity_in_words():
+    at = run_app({"condition": "dira"}, PAGE)
+    table = _variant_table(at)
+    assert "case_ids" in table.columns  # shown as "Patients (study)": labels, never ids
+    ids = {r["case_id"] for r in _dira()}
+    for cell in table["case_ids"].dropna():
+        assert not any(i in cell for i in ids), cell
+    assert set(table["zygosity"].dropna()) <= {"Homozygous", "Compound heterozygous", "Heterozygous"}
+
+
+def test_lollipop_labels_do_not_overlap_at_390_px():
+    import json
+
+    from lib import genetics
+
+    at = run_app({"condition": "dira"}, PAGE)
+    charts = [json.loads(c.proto.spec) for c in at.main.get("plotly_chart")]
+    lollipop = next((c for c in charts if "IL-1Ra precursor" in c["layout"]["xaxis"]["title"]["text"]), None)
+    if lollipop is None:
+        return  # no variant placed on the protein in view
+    labels = [a for a in lollipop["layout"].get("annotations", []) if a.get("showarrow")]
+    # no text drawn on the markers themselves: every variant label is an annotation in a lane
+    assert all("text" not in (t.get("mode") or "") for t in lollipop["data"])
+    spans = [(a["ay"], a["x"] - len(a["text"]) * genetics.RESIDUES_PER_CHAR / 2,
+              a["x"] + len(a["text"]) * genetics.RESIDUES_PER_CHAR / 2) for a in labels]
+    for i, a in enumerate(spans):
+        for b in spans[i + 1:]:
+            assert not (a[0] == b[0] and a[1] < b[2] and b[1] < a[2]), (a, b)

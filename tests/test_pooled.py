@@ -267,7 +267,7 @@ def test_reason_counts_and_cohort_table():
     assert t["response_pool"].tolist() == ["included", "subgroup_of_whole_study", "pooled_review"]
     assert t["mortality_pool"].tolist() == ["outcome_not_reported", "included", "pooled_review"]
     assert t["deaths"].isna().tolist() == [True, False, True]
-    assert t["label"].tolist() == ["Author1 2001", "Author1 2001 (x)", "Author0 2000"]
+    assert t["label"].tolist() == ["Author1 2001", "Author1 2001: x", "Author0 2000"]
     assert set(pooled.REASON_LABELS) == set(pooled.REASONS)
 
 

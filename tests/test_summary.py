@@ -101,7 +101,7 @@ def test_labels_use_author_then_journal_then_id_and_disambiguate():
     ])
     labels = source_labels(view.sources)
     assert labels == {"smith2020a": "Smith 2020a", "smith2020b": "Smith 2020b", "anon2011": "Blood 2011",
-                      "x2012": "x2012"}
+                      "x2012": "“T” 2012"}  # no author or journal: the title (lib.citations), never the id
     assert format_citation(["smith2020b", "anon2011", "smith2020b"], labels) == "(Blood 2011; Smith 2020b)"
     assert format_citation([], labels) == ""
 
