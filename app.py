@@ -24,6 +24,7 @@ PAGES = [
     st.Page("pages/outcomes.py", title="Outcomes", icon=":material/monitoring:", url_path="outcomes"),
     st.Page("pages/pooled.py", title="Pooled evidence", icon=":material/forest:", url_path="pooled"),
     st.Page("pages/genetics.py", title="Genetics (DIRA)", icon=":material/genetics:", url_path="genetics"),
+    st.Page("pages/safety.py", title="Safety", icon=":material/health_and_safety:", url_path="safety"),
     st.Page("pages/cases.py", title="Cases", icon=":material/table_rows:", url_path="cases"),
     st.Page("pages/upload.py", title="Upload your data", icon=":material/upload_file:", url_path="upload"),
     st.Page("pages/methods.py", title="Data and methods", icon=":material/menu_book:", url_path="methods"),

@@ -16,13 +16,9 @@ APP = str(ROOT / "app.py")
 def run_app(params: dict | None = None, page: str | None = None, timeout: float = 60) -> AppTest:
     """Start app.py with ``params`` as the link's query parameters; optionally switch to ``page``.
 
-    ``page`` is a path such as ``"pages/labs.py"``. While a page written but
-    not yet listed in app.py is waiting for its line (``page_app.PENDING_PAGES``),
-    the app runs from a copy of app.py that lists it (:func:`page_app.app_file`).
+    ``page`` is a path such as ``"pages/labs.py"``.
     """
-    from page_app import app_file
-
-    at = AppTest.from_file(str(app_file()), default_timeout=timeout)
+    at = AppTest.from_file(APP, default_timeout=timeout)
     for k, v in (params or {}).items():
         at.query_params[k] = v
     at.run()

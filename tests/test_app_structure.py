@@ -14,13 +14,9 @@ def _sources(folder):
 
 
 def test_every_page_file_is_registered_in_app():
-    from page_app import PENDING_PAGES
-
     app = (ROOT / "app.py").read_text()
     for page in _sources("pages"):
-        # a page waiting for its line in app.py names that line in tests/page_app.py
-        assert f'"pages/{page.name}"' in app or f"pages/{page.name}" in PENDING_PAGES, \
-            f"{page.name} is not in app.py's navigation"
+        assert f'"pages/{page.name}"' in app, f"{page.name} is not in app.py's navigation"
 
 
 def test_only_the_ui_bridge_imports_streamlit_in_lib():

@@ -100,7 +100,7 @@ def test_tampered_link_warns_and_keeps_working(server, browser):
 
 
 PAGE_TITLES = ["Overview", "Evidence summary", "Dosing", "Labs before and after", "Outcomes", "Pooled evidence",
-               "Genetics (DIRA)", "Cases", "Upload your data", "Data and methods", "Background"]
+               "Genetics (DIRA)", "Safety", "Cases", "Upload your data", "Data and methods", "Background"]
 
 
 def test_every_page_in_the_browser_keeps_the_filters(server, browser):

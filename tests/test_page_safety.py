@@ -1,7 +1,6 @@
 """AppTest of the Safety page (adverse events and infections on anakinra), started from the app with a link.
 
-Expected numbers come from data/*.csv read with the csv module. Until app.py
-lists the page, it runs in a copy of app.py that does (tests/page_app.py).
+Expected numbers come from data/*.csv read with the csv module.
 """
 
 from __future__ import annotations
@@ -10,7 +9,7 @@ import json
 
 import pytest
 
-from apptest_util import page_text, run_app
+from apptest_util import page_text, run_app, link_warnings
 from conftest import ROOT, read_rows
 from visible_codes import problems
 
@@ -96,7 +95,7 @@ def test_grouping_from_the_link_and_bad_values():
     assert "Highest daily dose: mg/kg/day when stated, else mg/day" in text
     bad = run_app({"_safety_by": "<b>x</b>"}, PAGE)
     assert not bad.exception
-    assert any("_safety_by" in w.value for w in bad.main.warning)
+    assert any("_safety_by" in w for w in link_warnings(bad))
     assert bad.radio(key="view_safety_by").value == "condition"
 
 

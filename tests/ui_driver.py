@@ -24,7 +24,7 @@ NUMBER_INPUTS = {
     "year_max": "Published to",
 }
 PAGE_PATHS = {"Overview": "/", "Evidence summary": "/summary", "Dosing": "/dosing", "Labs before and after": "/labs",
-              "Outcomes": "/outcomes", "Pooled evidence": "/pooled", "Genetics (DIRA)": "/genetics", "Cases": "/cases",
+              "Outcomes": "/outcomes", "Pooled evidence": "/pooled", "Genetics (DIRA)": "/genetics", "Safety": "/safety", "Cases": "/cases",
               "Upload your data": "/upload", "Data and methods": "/methods", "Background": "/background"}
 PAGE_TITLES = list(PAGE_PATHS)
 NOT_OPTIONS = {"No results", "No options to select"}  # texts the drop-down shows when nothing matches
