@@ -15,37 +15,46 @@ There are three kinds of :class:`Sentence`:
 ``method``
     How a number was computed. Cites nothing by design.
 
+Every figure is given per condition (DIRA, MAS, secondary and primary HLH):
+the summary never adds conditions into one rate. The counts and rules are
+those of the pages, from the same functions:
+
+* patients: :func:`lib.counts.patient_count` and its sentence
+  :func:`lib.counts.patient_count_text` (the Overview's);
+* response and deaths of individually described patients:
+  :func:`lib.outcomes.response_by` and :func:`lib.outcomes.deaths_by` (the
+  Outcomes page's), with the range over the patients whose outcome is not
+  stated, and no percentage below :data:`lib.outcomes.MIN_STATED_FOR_RATE`;
+* pooled cohorts: :func:`lib.pooled.analyse` with the Pooled page's default
+  model (:data:`lib.pooled.DEFAULT_METHOD`), its rules and its reasons
+  (:func:`lib.pooled.block_messages`), one outcome class at a time;
+* laboratory pairs: :func:`lib.labs.lab_pairs` with the Labs page's pairing
+  window, described by :func:`lib.labs.pairing_rule_text`.
+
 This module is the one place in ``lib`` that formats numbers into text: the
 sentences *are* the product, and the same text goes to the page, the copy box
 and the Markdown download. Percentages are rounded to whole numbers.
-
-Statistics come from :mod:`lib.stats` only: exact Clopper-Pearson intervals
-(:func:`lib.stats.proportion_ci`, R ``binom.test``), the random-effects
-pooled proportion (:func:`lib.stats.pool_proportions`, R ``metafor::rma(measure
-= "PLO", method = "REML")``) and the paired Wilcoxon signed-rank test
-(:func:`lib.stats.paired_change`, R ``wilcox.test(paired = TRUE)``).
 """
 
 from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Iterable, Literal
 
 import numpy as np
 import pandas as pd
 
-from lib import schema
+from lib import labs as labs_lib
+from lib import outcomes, pooled, schema
+from lib.citations import cohort_labels, source_labels
+from lib.counts import patient_count, patient_count_text, without_covered_subgroups
 from lib.data import is_blank
-from lib.citations import source_labels
 from lib.filters import FilteredView
 from lib.links import doi_url, pubmed_url
-from lib.pooled import OUTCOME_COLUMNS, eligibility
-from lib.stats import paired_change, pool_proportions, proportion_ci
-from lib.summaries import without_covered_subgroups
-
-_OUTCOME_OF_COLUMN = {column: outcome for outcome, column in OUTCOME_COLUMNS.items()}
+from lib.stats import paired_change, proportion_ci
+from lib.wording import plural
 
 SentenceKind = Literal["finding", "caveat", "method"]
 SENTENCE_KINDS: tuple[str, ...] = ("finding", "caveat", "method")
@@ -64,10 +73,6 @@ SECTIONS: tuple[str, ...] = (
 
 SMALL_N = 10
 """A proportion with a denominator below this gets a small-numbers caveat."""
-HIGH_I2 = 50.0
-"""I² (percent) above which a pooled estimate gets a heterogeneity caveat."""
-MIN_POOL_STUDIES = 2
-"""A pooled estimate needs at least this many cohorts."""
 
 _CASE_REPORT_TYPES = ("case_report", "case_series", "conference_abstract")
 _AE_PATTERN = re.compile(
@@ -164,6 +169,16 @@ def _label_key(label: str):
 # Helpers
 # ---------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class _Context:
+    """What every section needs: citation labels, cohort labels and the options of the summary."""
+
+    labels: dict
+    cohort_names: dict = field(default_factory=dict)
+    detail: str = "brief"
+    labs_window: str = labs_lib.DEFAULT_WINDOW
+
+
 def _case_sources(cases: pd.DataFrame) -> list[str]:
     out: list[str] = []
     for ids in cases["source_ids"].dropna().unique():
@@ -189,21 +204,15 @@ def _signed(x: float) -> str:
     return f"+{x:g}" if x > 0 else f"{x:g}"
 
 
-def _plural(n: int, one: str, many: str | None = None) -> str:
-    return f"{n} {one if n == 1 else (many or one + 's')}"
-
-
 def _list_words(items: list[str]) -> str:
     if len(items) <= 1:
         return "".join(items)
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def _cohort_label(row, labels: dict[str, str]) -> str:
-    lab = labels.get(row.source_id, row.source_id)
-    if not is_blank(row.subgroup):
-        lab += f", {row.subgroup}"
-    return lab
+def _cohort_name(row, ctx: _Context) -> str:
+    """The study label of a cohort row (:func:`lib.citations.cohort_labels`)."""
+    return ctx.cohort_names.get(row.cohort_id) or ctx.labels.get(row.source_id, row.source_id)
 
 
 def _small_n_caveat(n: int, section: str, what: str = "This proportion") -> Sentence | None:
@@ -213,78 +222,40 @@ def _small_n_caveat(n: int, section: str, what: str = "This proportion") -> Sent
     return None
 
 
-def poolable_cohorts(cohorts: pd.DataFrame, events_column: str) -> pd.DataFrame:
-    """Cohort rows that can enter a pooled estimate of ``events_column``.
+def _conditions(view: FilteredView) -> list[str]:
+    present = set(view.cases["condition"].dropna()) | set(view.cohorts["condition"].dropna())
+    return [c for c in schema.CONDITIONS if c in present]
 
-    Rules (each keeps a patient from being counted twice):
 
-    * rows with ``design == "pooled_review"`` are left out: they re-count
-      patients already published elsewhere;
-    * rows need both ``events_column`` and ``n``, with events <= n;
-    * when a source has a whole-study row (empty ``subgroup``) with the
-      value, its subgroup rows are left out; otherwise its subgroup rows are
-      used (a source's subgroups are taken to be disjoint).
+def _of(df: pd.DataFrame, condition: str) -> pd.DataFrame:
+    if df.empty:
+        return df
+    return df.loc[(df["condition"] == condition).to_numpy(dtype=bool)]
+
+
+def poolable_cohorts(cohorts: pd.DataFrame, events_column: str, response_class: str | None = None) -> pd.DataFrame:
+    """Cohort rows that pass the Pooled page's row rule (:func:`lib.pooled.eligibility`) for ``events_column``.
+
+    Parameters
+    ----------
+    cohorts : DataFrame
+    events_column : {"responders", "deaths"}
+    response_class : str, optional
+        For ``responders``: the outcome class (default: every class).
 
     Returns
     -------
     DataFrame
         The selected rows of ``cohorts`` (a copy), in their original order.
+        Whether they may give a pooled figure is :func:`lib.pooled.select`'s
+        ``blocks``.
     """
-    if events_column not in _OUTCOME_OF_COLUMN:
-        raise ValueError(f"events_column must be one of {sorted(_OUTCOME_OF_COLUMN)}, got {events_column!r}")
-    # the Pooled evidence page's rule (lib.pooled.eligibility), so both pool the same studies
-    included = eligibility(cohorts, _OUTCOME_OF_COLUMN[events_column])["included"].to_numpy(dtype=bool)
+    outcome = {column: o for o, column in pooled.OUTCOME_COLUMNS.items()}.get(events_column)
+    if outcome is None:
+        raise ValueError(f"events_column must be one of {sorted(pooled.OUTCOME_COLUMNS.values())}, "
+                         f"got {events_column!r}")
+    included = pooled.eligibility(cohorts, outcome, response_class)["included"].to_numpy(dtype=bool)
     return cohorts.loc[included].copy()
-
-
-# ---------------------------------------------------------------------------
-# Sections
-# ---------------------------------------------------------------------------
-
-def _evidence_base(view: FilteredView, labels: dict[str, str], detail: str) -> list[Sentence]:
-    s: list[Sentence] = []
-    cases, cohorts, sources = view.cases, view.cohorts, view.sources
-    all_ids = tuple(sources["source_id"])
-    n_cohort_patients = int(cohorts["n"].fillna(0).sum()) if not cohorts.empty else 0
-    s.append(Sentence(
-        f"The current filters match {_plural(len(sources), 'publication')}: "
-        f"{_plural(len(cases), 'individually described patient')} and "
-        f"{_plural(len(cohorts), 'cohort')} with {n_cohort_patients} patients reported in aggregate.",
-        all_ids))
-    if detail == "full" and not sources.empty:
-        for ptype in schema.PUB_TYPES:
-            ids = tuple(sources.loc[sources["pub_type"] == ptype, "source_id"])
-            if ids:
-                s.append(Sentence(
-                    f"{schema.PUB_TYPE_LABELS[ptype]}: {_plural(len(ids), 'publication')}.", ids))
-        for cond in schema.CONDITIONS:
-            c = cases.loc[cases["condition"] == cond]
-            k = cohorts.loc[cohorts["condition"] == cond]
-            if c.empty and k.empty:
-                continue
-            ids = tuple(_case_sources(c)) + tuple(k["source_id"])
-            s.append(Sentence(
-                f"{schema.CONDITION_LABELS[cond]}: {_plural(len(c), 'patient')} described individually and "
-                f"{_plural(len(k), 'cohort')} ({int(k['n'].fillna(0).sum())} patients).", ids))
-    case_like = sources["pub_type"].isin(_CASE_REPORT_TYPES).sum() if not sources.empty else 0
-    if len(cases) or case_like:
-        s.append(Sentence(
-            "Much of this evidence comes from case reports, small series and meeting abstracts: they are "
-            "selective (successful treatment is more likely to be published), uncontrolled, and patients "
-            "usually received other treatments as well, so outcomes cannot be attributed to anakinra alone.",
-            kind="caveat"))
-    overlap = (
-        (not cohorts.empty and (cohorts["design"] == "pooled_review").any())
-        or (not cohorts.empty and cohorts["subgroup"].notna().any())
-        or (not cohorts.empty and not cases.empty
-            and bool(set(cohorts["source_id"]) & set(_case_sources(cases))))
-    )
-    if overlap:
-        s.append(Sentence(
-            "Some patients are counted in more than one row (subgroups of a study, pooled reviews of "
-            "published cases, cohorts whose patients are also described individually), so these counts "
-            "overstate the number of distinct patients.", kind="caveat"))
-    return s
 
 
 def _ci_pct(k: int, n: int) -> str:
@@ -292,106 +263,200 @@ def _ci_pct(k: int, n: int) -> str:
     return f"{_pct(ci.estimate)} (95% CI {_pct(ci.ci_lower)} to {_pct(ci.ci_upper)})"
 
 
-def _case_proportion(cases: pd.DataFrame, section: str, what: str, events: pd.Series,
-                     stated: pd.Series, event_words: str) -> list[Sentence]:
-    """"Of n patients whose <what> is stated, k <event_words>: p% (CI)", cited, plus caveats."""
-    s: list[Sentence] = []
-    stated = pd.Series(np.asarray(stated, dtype=bool), index=cases.index)
-    events = pd.Series(np.asarray(events, dtype=bool), index=cases.index)
-    n = int(stated.sum())
-    missing = int((~stated).sum())
-    if n == 0:
-        if len(cases):
-            s.append(Sentence(f"{what[0].upper() + what[1:]} is not stated for any of the "
-                              f"{_plural(len(cases), 'individually described patient')}.",
-                              kind="caveat", section=section))
-        return s
-    k = int((events & stated).sum())
-    ids = tuple(_case_sources(cases.loc[stated.to_numpy()]))
-    tail = f"; {what} is not stated for {missing} more" if missing else ""
-    s.append(Sentence(f"Of {_plural(n, 'individually described patient')} whose {what} is stated, {k} "
-                      f"{event_words}: {_ci_pct(k, n)}{tail}.", ids, section=section))
-    cav = _small_n_caveat(n, section)
-    if cav:
-        s.append(cav)
-    return s
+# ---------------------------------------------------------------------------
+# Sections
+# ---------------------------------------------------------------------------
 
-
-def _pooled(cohorts: pd.DataFrame, column: str, labels, section: str, outcome: str,
-            detail: str) -> list[Sentence]:
+def _evidence_base(view: FilteredView, ctx: _Context) -> list[Sentence]:
     s: list[Sentence] = []
-    rows = poolable_cohorts(cohorts, column)
-    if detail == "full":
-        for r in rows.itertuples(index=False):
-            ev, n = int(getattr(r, column)), int(r.n)
-            extra = ""
-            if column == "responders" and not is_blank(r.response_definition):
-                extra = f"; response as the source defines it: {r.response_definition}"
-            if column == "deaths" and not is_blank(r.deaths_timepoint):
-                extra = f"; time frame: {r.deaths_timepoint}"
-            s.append(Sentence(f"{_cohort_label(r, labels)}: {ev} of {n} {outcome}, {_ci_pct(ev, n)}{extra}.",
-                              (r.source_id,), section=section))
-    if len(rows) >= MIN_POOL_STUDIES:
-        events = rows[column].astype(int).tolist()
-        totals = rows["n"].astype(int).tolist()
-        res = pool_proportions(events, totals, method="REML", study_labels=list(rows["cohort_id"]))
+    cases, cohorts, sources = view.cases, view.cohorts, view.sources
+    all_ids = tuple(sources["source_id"])
+    pc = patient_count(cases, cohorts)
+    s.append(Sentence(f"The current filters match {plural(len(sources), 'publication')}: "
+                      + patient_count_text(pc), all_ids))
+    conds = _conditions(view)
+    for cond in conds:
+        c, k = _of(cases, cond), _of(cohorts, cond)
+        ids = tuple(_case_sources(c)) + tuple(k["source_id"])
+        s.append(Sentence(f"{schema.CONDITION_LABELS[cond]}: " + patient_count_text(patient_count(c, k)), ids))
+    if len(conds) > 1:
+        s.append(Sentence("A study reporting a subgroup of another condition is counted under both conditions, so "
+                          "the per-condition counts can add up to more than the total.", kind="method"))
+    if ctx.detail == "full" and not sources.empty:
+        for ptype in schema.PUB_TYPES:
+            ids = tuple(sources.loc[sources["pub_type"] == ptype, "source_id"])
+            if ids:
+                s.append(Sentence(f"{schema.PUB_TYPE_LABELS[ptype]}: {plural(len(ids), 'publication')}.", ids))
+    case_like = sources["pub_type"].isin(_CASE_REPORT_TYPES).sum() if not sources.empty else 0
+    if len(cases) or case_like:
         s.append(Sentence(
-            f"Pooled across {len(rows)} cohorts ({sum(totals)} patients), the proportion who {outcome} was "
-            f"{_pct(res.estimate)} (95% CI {_pct(res.ci_lower)} to {_pct(res.ci_upper)}; "
-            f"I² = {res.i2:.0f}%).",
-            tuple(dict.fromkeys(rows["source_id"])), section=section))
-        if res.i2 > HIGH_I2:
-            s.append(Sentence(
-                f"The cohorts differ more than chance explains (I² = {res.i2:.0f}%, above {HIGH_I2:.0f}%), so the "
-                "pooled figure is a rough average over different settings, not a typical value.",
-                kind="caveat", section=section))
-        if column == "responders":
-            s.append(Sentence(
-                "Cohorts define response in their own ways, which limits how far their figures can be pooled.",
-                kind="caveat", section=section))
-        if sum(totals) < SMALL_N:
-            s.append(_small_n_caveat(sum(totals), section, "The pooled estimate"))
-    elif len(rows) == 1:
-        r = rows.iloc[0]
-        if detail != "full":
-            s.append(Sentence(
-                f"One cohort reports this: in {_cohort_label(r, labels)}, {int(r[column])} of {int(r['n'])} "
-                f"{outcome}, {_ci_pct(int(r[column]), int(r['n']))}.", (r["source_id"],), section=section))
-        s.append(Sentence(f"A pooled estimate needs at least {MIN_POOL_STUDIES} cohorts; only one reports it.",
-                          kind="method", section=section))
-        if int(r["n"]) < SMALL_N:
-            s.append(_small_n_caveat(int(r["n"]), section))
-    elif not cohorts.empty:
-        s.append(Sentence(f"No cohort in view (other than pooled reviews) reports how many {outcome}.",
-                          kind="caveat", section=section))
+            "Much of this evidence comes from case reports, small series and meeting abstracts: they are "
+            "selective (successful treatment is more likely to be published), uncontrolled, and patients "
+            "usually received other treatments as well, so outcomes cannot be attributed to anakinra alone.",
+            kind="caveat"))
+    if pc.reviews:
+        s.append(Sentence(
+            "Pooled reviews re-count published patients, so they are counted apart and never pooled with the "
+            "primary reports.", kind="caveat"))
     return s
 
 
-def _response(view: FilteredView, labels, detail: str) -> list[Sentence]:
-    cases = view.cases
-    resp = cases["response"]
-    stated = resp.notna()
-    s = _case_proportion(cases, "Response", "response", resp.isin(["complete", "partial"]), stated,
-                         "responded (complete or partial)")
-    if stated.any():
-        k_c = int((resp == "complete").sum())
-        n = int(stated.sum())
-        ids = tuple(_case_sources(cases.loc[stated.to_numpy(dtype=bool)]))
-        s.insert(1, Sentence(f"A complete response is reported for {k_c} of these {n}: {_ci_pct(k_c, n)}.", ids,
-                             section="Response"))
-    s.extend(_pooled(view.cohorts, "responders", labels, "Response", "responded", detail))
+_RESPONSE_WORDS = {"complete": "complete", "partial": "partial", "improved": "improved without a grade",
+                   "none": "no response"}
+
+
+def _lower_first(text: str) -> str:
+    """Lower-case the first letter unless the word is an acronym ("Remission" -> "remission", "SOFA" stays)."""
+    if len(text) > 1 and text[1].isupper():
+        return text
+    return text[:1].lower() + text[1:]
+
+
+def _range_text(k: int, missing: int, n: int, none_words: str, all_words: str, as_pct: bool) -> str:
+    """"counting the m not stated as X or as Y, a% to b% of all n" (counts instead of percentages when small)."""
+    lo, hi = (f"{_pct(k / n)}", f"{_pct((k + missing) / n)}") if as_pct else (f"{k}", f"{k + missing}")
+    return f"counting the {missing} not stated as {none_words} or as {all_words}, {lo} to {hi} of all {n}"
+
+
+def _case_response(cases: pd.DataFrame, name: str) -> list[Sentence]:
+    sec = "Response"
+    if cases.empty:
+        return []
+    r = outcomes.response_by(cases, "all").iloc[0]
+    n, m, ns = int(r["n"]), int(r["n_stated"]), int(r["not_stated"])
+    if m == 0:
+        return [Sentence(f"{name}: response is not stated for any of the "
+                         f"{plural(n, 'individually described patient')}.", kind="caveat", section=sec)]
+    cats = [f"{int(r[c])} {_RESPONSE_WORDS[c]}" for c in schema.RESPONSES if int(r[c])]
+    k = int(r["responders"])
+    text = (f"{name}: of {plural(n, 'individually described patient')}, response is stated for {m} "
+            f"({_list_words(cats)}); {k} of {m} responded")
+    if bool(r["rate_shown"]):
+        text += f", {_ci_pct(k, m)}"
+    else:
+        text += f" (fewer than {outcomes.MIN_STATED_FOR_RATE} stated: no percentage)"
+    if ns:
+        text += "; " + _range_text(k, ns, n, "non-responders", "responders", bool(r["rate_shown"]))
+    stated = cases["response"].notna().to_numpy(dtype=bool)
+    s = [Sentence(text + ".", tuple(_case_sources(cases.loc[stated])), section=sec)]
+    if bool(r["rate_shown"]):
+        cav = _small_n_caveat(m, sec)
+        if cav:
+            s.append(cav)
     return s
 
 
-def _mortality(view: FilteredView, labels, detail: str) -> list[Sentence]:
-    cases = view.cases
-    death = cases["death"]
-    s = _case_proportion(cases, "Mortality", "survival", death.fillna(False).astype(bool).to_numpy(),
-                         death.notna().to_numpy(dtype=bool), "died")
-    s.extend(_pooled(view.cohorts, "deaths", labels, "Mortality", "died", detail))
-    if any(x is not None and x.kind == "finding" for x in s):
-        s.append(Sentence("Deaths are counted as the sources report them, over follow-up times that differ "
-                          "between sources.", kind="method", section="Mortality"))
+def _case_deaths(cases: pd.DataFrame, name: str) -> list[Sentence]:
+    sec = "Mortality"
+    if cases.empty:
+        return []
+    d = outcomes.deaths_by(cases, "all").iloc[0]
+    n, m, ns, k = int(d["n"]), int(d["n_stated"]), int(d["not_stated"]), int(d["died"])
+    if m == 0:
+        return [Sentence(f"{name}: survival is not stated for any of the "
+                         f"{plural(n, 'individually described patient')}.", kind="caveat", section=sec)]
+    text = (f"{name}: {plural(k, 'death')} reported among {plural(n, 'individually described patient')} "
+            f"(survival status stated for {m})")
+    if ns:
+        text += "; " + _range_text(k, ns, n, "survivors", "deaths", bool(d["rate_shown"]))
+    return [Sentence(text + ".", tuple(_case_sources(cases)), section=sec)]
+
+
+def _pooled_outcome(cohorts: pd.DataFrame, sources: pd.DataFrame, outcome: str, name: str,
+                    ctx: _Context) -> list[Sentence]:
+    """Pooled sentences of one condition: one analysis per outcome class (response) or one (mortality)."""
+    sec = pooled.OUTCOME_LABELS[outcome]
+    verb = "responded" if outcome == "response" else "died"
+    s: list[Sentence] = []
+    if cohorts.empty:
+        return s
+    classes = schema.RESPONSE_CLASSES if outcome == "response" else (None,)
+    any_rows = False
+    for cls in classes:
+        a = pooled.analyse(cohorts, sources, outcome, response_class=cls)
+        inc = a.included
+        if inc.empty:
+            continue
+        any_rows = True
+        what = name + (f", {_lower_first(schema.RESPONSE_CLASS_LABELS[cls])}" if cls else "")
+        ids = tuple(dict.fromkeys(inc["source_id"]))
+        if ctx.detail == "full":
+            for r in inc.itertuples(index=False):
+                row = cohorts.loc[cohorts["cohort_id"] == r.cohort_id].iloc[0]
+                unit = " episodes" if r.counts_refer_to == "episodes" else ""
+                extra = ""
+                if outcome == "response" and not is_blank(row["response_definition"]):
+                    extra = f"; response as the source defines it: {row['response_definition']}"
+                if outcome == "mortality" and not is_blank(row["deaths_timepoint"]):
+                    extra = f"; time frame: {row['deaths_timepoint']}"
+                s.append(Sentence(f"{r.label}: {int(r.events)} of {int(r.total)}{unit} {verb}, "
+                                  f"{_ci_pct(int(r.events), int(r.total))}{extra}.", (r.source_id,), section=sec))
+        if a.overall is not None:
+            o = a.overall
+            units = f"{a.n_units} patients" if a.episode_rows.empty else f"{a.n_units} patients or episodes"
+            s.append(Sentence(
+                f"{what}: pooled across {a.k} cohorts ({units}), the proportion who {verb} was {_pct(o.estimate)} "
+                f"(95% CI {_pct(o.ci_lower)} to {_pct(o.ci_upper)}); a new study's true proportion is expected "
+                f"between {_pct(o.pi_lower)} and {_pct(o.pi_upper)} (95% prediction interval).", ids, section=sec))
+            if not pooled.heterogeneity_assessable(o):
+                s.append(Sentence(f"{what}: heterogeneity cannot be assessed ({plural(o.k, 'study', 'studies')}"
+                                  + (", τ² estimated as 0" if o.tau2 == 0 else "") + "), so the prediction "
+                                  "interval may understate how much studies differ.", kind="caveat", section=sec))
+            elif o.i2 > 50:
+                s.append(Sentence(f"{what}: the cohorts differ more than chance explains (I² = {o.i2:.0f}%), so the "
+                                  "pooled figure is a rough average over different settings.", kind="caveat",
+                                  section=sec))
+            if not a.episode_rows.empty:
+                s.append(Sentence(f"{what}: " + "; ".join(a.episode_rows["label"]) + " count episodes, not "
+                                  "patients; they are pooled as episodes.", kind="method", section=sec))
+        else:
+            if ctx.detail != "full":
+                parts = [f"{r.label}: {int(r.events)} of {int(r.total)}" for r in inc.itertuples(index=False)]
+                s.append(Sentence(f"{what}: {plural(len(inc), 'cohort')} {'reports' if len(inc) == 1 else 'report'} "
+                                  f"how many {verb} ("
+                                  + "; ".join(parts) + ").", ids, section=sec))
+            s.append(Sentence(f"{what}: not pooled. " + " ".join(pooled.block_messages(a)), kind="method",
+                              section=sec))
+    if outcome == "response":
+        sel = pooled.select(cohorts, "response", pooled.ALL_CLASSES)
+        no_class = sel.rows.loc[sel.rows["included"].to_numpy(dtype=bool)
+                                & cohorts["response_class"].isna().to_numpy(dtype=bool)]
+        if len(no_class):
+            s.append(Sentence(f"{name}: {plural(len(no_class), 'cohort')} report"
+                              f"{'s' if len(no_class) == 1 else ''} responders without a stated outcome class; "
+                              "not pooled.", kind="method", section=sec))
+            any_rows = True
+    if not any_rows:
+        s.append(Sentence(f"{name}: no cohort in view (other than pooled reviews) reports how many {verb}.",
+                          kind="caveat", section=sec))
+    return s
+
+
+def _response(view: FilteredView, ctx: _Context) -> list[Sentence]:
+    s: list[Sentence] = []
+    for cond in _conditions(view):
+        name = schema.CONDITION_LABELS[cond]
+        s.extend(_case_response(_of(view.cases, cond), name))
+        s.extend(_pooled_outcome(_of(view.cohorts, cond), view.sources, "response", name, ctx))
+    if s:
+        s.append(Sentence("Response keeps the source's words: complete, partial, improved (the source describes "
+                          "improvement without a grade) or none; not stated is never counted as no response. "
+                          "Cohorts are pooled only within one outcome class (early response, remission, sustained "
+                          "remission, surrogate score).", kind="method", section="Response"))
+    return s
+
+
+def _mortality(view: FilteredView, ctx: _Context) -> list[Sentence]:
+    s: list[Sentence] = []
+    for cond in _conditions(view):
+        name = schema.CONDITION_LABELS[cond]
+        s.extend(_case_deaths(_of(view.cases, cond), name))
+        s.extend(_pooled_outcome(_of(view.cohorts, cond), view.sources, "mortality", name, ctx))
+    if any(x.kind == "finding" for x in s):
+        s.append(Sentence("Case reports state deaths and often leave survival implicit, so deaths are given among "
+                          "all patients with the number whose status is stated, not as a share of the stated few. "
+                          "Deaths are counted over follow-up times that differ between sources.", kind="method",
+                          section="Mortality"))
     return s
 
 
@@ -399,20 +464,19 @@ def _dose_range_text(lo: float, hi: float, unit: str) -> str:
     return f"{_num(lo)} {unit}" if lo == hi else f"{_num(lo)} to {_num(hi)} {unit}"
 
 
-def _dosing(view: FilteredView, labels, detail: str) -> list[Sentence]:
+def _dose_ranges(cases: pd.DataFrame, cohorts: pd.DataFrame, prefix: str) -> list[Sentence]:
     s: list[Sentence] = []
-    cases, cohorts = view.cases, without_covered_subgroups(view.cohorts)
     sec = "Dosing"
     kg = cases.loc[cases["dose_mg_kg_day"].notna()]
     if not kg.empty:
         s.append(Sentence(
-            f"Daily doses stated in mg/kg/day ({_plural(len(kg), 'patient')}): "
+            f"{prefix}Daily doses stated in mg/kg/day ({plural(len(kg), 'patient')}): "
             f"{_dose_range_text(kg['dose_mg_kg_day'].min(), kg['dose_mg_kg_day'].max(), 'mg/kg/day')}.",
             tuple(_case_sources(kg)), section=sec))
     mg = cases.loc[cases["dose_mg_day"].notna()]
     if not mg.empty:
         s.append(Sentence(
-            f"Daily doses stated in mg/day ({_plural(len(mg), 'patient')}): "
+            f"{prefix}Daily doses stated in mg/day ({plural(len(mg), 'patient')}): "
             f"{_dose_range_text(mg['dose_mg_day'].min(), mg['dose_mg_day'].max(), 'mg/day')}.",
             tuple(_case_sources(mg)), section=sec))
     if not cohorts.empty:
@@ -421,24 +485,33 @@ def _dosing(view: FilteredView, labels, detail: str) -> list[Sentence]:
         has = lo.notna().to_numpy(dtype=bool)
         if has.any():
             s.append(Sentence(
-                f"Daily doses stated in mg/kg/day by cohorts ({_plural(int(has.sum()), 'cohort')}, lowest to "
+                f"{prefix}Daily doses stated in mg/kg/day by cohorts ({plural(int(has.sum()), 'cohort')}, lowest to "
                 f"highest reported): {_dose_range_text(lo[has].min(), hi[has].max(), 'mg/kg/day')}.",
                 tuple(dict.fromkeys(cohorts.loc[has, "source_id"])), section=sec))
+    return s
+
+
+def _dosing(view: FilteredView, ctx: _Context) -> list[Sentence]:
+    s: list[Sentence] = []
+    cases, cohorts = view.cases, without_covered_subgroups(view.cohorts)
+    sec = "Dosing"
+    for cond in _conditions(view):
+        s.extend(_dose_ranges(_of(cases, cond), _of(cohorts, cond), f"{schema.CONDITION_LABELS[cond]}: "))
     text_only_cases = cases.loc[cases["dose_as_reported"].notna() & cases["dose_mg_kg_day"].isna()
                                 & cases["dose_mg_day"].isna()]
     text_only_cohorts = cohorts.loc[cohorts["dose_as_reported"].notna() & cohorts["dose_mg_kg_day_min"].isna()
                                     & cohorts["dose_mg_kg_day_max"].isna()] if not cohorts.empty else cohorts
-    if detail == "full":
+    if ctx.detail == "full":
         for r in text_only_cases.itertuples(index=False):
             s.append(Sentence(f"Patient {r.case_id}: dose as reported, \"{r.dose_as_reported}\".",
                               tuple(str(r.source_ids).split(";")), section=sec))
         for r in text_only_cohorts.itertuples(index=False):
-            s.append(Sentence(f"{_cohort_label(r, labels)}: dose as reported, \"{r.dose_as_reported}\".",
+            s.append(Sentence(f"{_cohort_name(r, ctx)}: dose as reported, \"{r.dose_as_reported}\".",
                               (r.source_id,), section=sec))
     elif len(text_only_cases) or len(text_only_cohorts):
         ids = tuple(_case_sources(text_only_cases)) + tuple(text_only_cohorts["source_id"])
-        who = ([_plural(len(text_only_cases), "patient")] if len(text_only_cases) else []) + (
-            [_plural(len(text_only_cohorts), "cohort")] if len(text_only_cohorts) else [])
+        who = ([plural(len(text_only_cases), "patient")] if len(text_only_cases) else []) + (
+            [plural(len(text_only_cohorts), "cohort")] if len(text_only_cohorts) else [])
         verb = "states" if len(text_only_cases) + len(text_only_cohorts) == 1 else "state"
         s.append(Sentence(f"{' and '.join(who).capitalize()} {verb} the dose only in words (see the Dosing page).",
                           ids, section=sec))
@@ -447,7 +520,7 @@ def _dosing(view: FilteredView, labels, detail: str) -> list[Sentence]:
         c = cases.loc[cases[f"_route__{route}"].astype(bool)] if not cases.empty else cases
         k = cohorts.loc[cohorts[f"_route__{route}"].astype(bool)] if not cohorts.empty else cohorts
         if len(c) or len(k):
-            counts = ([_plural(len(c), "patient")] if len(c) else []) + ([_plural(len(k), "cohort")] if len(k) else [])
+            counts = ([plural(len(c), "patient")] if len(c) else []) + ([plural(len(k), "cohort")] if len(k) else [])
             route_parts.append(f"{schema.ROUTE_LABELS[route]}: {' and '.join(counts)}")
             route_ids += _case_sources(c) + list(k["source_id"])
     if route_parts:
@@ -468,37 +541,39 @@ def _dosing(view: FilteredView, labels, detail: str) -> list[Sentence]:
     return s
 
 
-def lab_pairs(labs: pd.DataFrame, cases: pd.DataFrame) -> pd.DataFrame:
-    """Patient-level before/after pairs per analyte, chosen by the Labs page's rule.
+def lab_pairs(labs: pd.DataFrame, cases: pd.DataFrame, window: str = labs_lib.DEFAULT_WINDOW) -> pd.DataFrame:
+    """Patient-level before/after pairs per analyte, chosen by the Labs page's rule and window.
 
-    Uses :func:`lib.labs.lab_pairs` (one before and one after value per patient,
-    see its pairing rule) for every analyte with patient values, so that the
-    summary and the Labs page always report the same pairs; keeps patients
-    with both sides. Standardised values only.
+    Uses :func:`lib.labs.lab_pairs` (one before and one after value per
+    patient; see :func:`lib.labs.pairing_rule_text`) for every analyte with
+    patient values, so that the summary and the Labs page always report the
+    same pairs; keeps patients with both sides. Standardised values only.
 
     Returns
     -------
     DataFrame
-        Columns ``entity_id, source_id, analyte, before, after, unit``.
+        Columns ``entity_id, source_id, condition, analyte, before, after, unit``.
     """
-    from lib import labs as labs_lib
-
-    cols = ["entity_id", "source_id", "analyte", "before", "after", "unit"]
+    cols = ["entity_id", "source_id", "condition", "analyte", "before", "after", "unit"]
     lab = labs.loc[(labs["entity_type"] == "case") & (labs["statistic"] == "value")]
     if lab.empty:
         return pd.DataFrame(columns=cols)
-    src = pd.Series(cases["_source_id"].to_numpy(dtype=object), index=cases["case_id"].to_numpy(dtype=object))
-    src = src[~src.index.duplicated()]
+    ids = cases["case_id"].to_numpy(dtype=object)
+    src = pd.Series(cases["_source_id"].to_numpy(dtype=object), index=ids)
+    cond = pd.Series(cases["condition"].to_numpy(dtype=object), index=ids)
+    src, cond = src[~src.index.duplicated()], cond[~cond.index.duplicated()]
     frames = []
     present = set(lab["analyte"].dropna().unique())
     for analyte in [a for a in schema.ANALYTES if a in present]:
-        pairs = labs_lib.lab_pairs(lab, analyte)
+        pairs = labs_lib.lab_pairs(lab, analyte, window)
         pairs = pairs.loc[pairs["before"].notna() & pairs["after"].notna()]
         if pairs.empty:
             continue
+        eid = pairs["entity_id"].to_numpy(dtype=object)
         frames.append(pd.DataFrame({
-            "entity_id": pairs["entity_id"].to_numpy(dtype=object),
-            "source_id": src.reindex(pairs["entity_id"].to_numpy(dtype=object)).to_numpy(dtype=object),
+            "entity_id": eid,
+            "source_id": src.reindex(eid).to_numpy(dtype=object),
+            "condition": cond.reindex(eid).to_numpy(dtype=object),
             "analyte": analyte,
             "before": pairs["before"].to_numpy(dtype=float),
             "after": pairs["after"].to_numpy(dtype=float),
@@ -509,7 +584,7 @@ def lab_pairs(labs: pd.DataFrame, cases: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)[cols]
 
 
-def _labs(view: FilteredView, labels, detail: str) -> list[Sentence]:
+def _labs(view: FilteredView, ctx: _Context) -> list[Sentence]:
     s: list[Sentence] = []
     sec = "Laboratory changes"
     labs = view.labs
@@ -520,7 +595,7 @@ def _labs(view: FilteredView, labels, detail: str) -> list[Sentence]:
             continue
         crow = cohort_rows.loc[cid]
         sid = crow["source_id"]
-        name = labels.get(sid, sid) + (f", {crow['subgroup']}" if not is_blank(crow["subgroup"]) else "")
+        name = ctx.cohort_names.get(cid) or ctx.labels.get(sid, sid)
         g = cohort_labs.loc[cohort_labs["entity_id"] == cid]
         parts = []
         for r in g.loc[g["statistic"] == "mean_change"].itertuples(index=False):
@@ -542,32 +617,35 @@ def _labs(view: FilteredView, labels, detail: str) -> list[Sentence]:
                 parts.append(f"{stat} {analyte_name(analyte)} from {_num(bv)} to "
                              f"{_num(av)} {schema.ANALYTE_UNITS.get(analyte, '')}{when}{rel}")
         if parts:
-            s.append(Sentence(f"{name} ({int(crow['n'])} patients): " + "; ".join(parts) + ".", (sid,),
-                              section=sec))
-    if detail != "full" and len(s) > 1:
+            s.append(Sentence(f"{name} ({schema.CONDITION_LABELS.get(crow['condition'], crow['condition'])}, "
+                              f"{int(crow['n'])} patients): " + "; ".join(parts) + ".", (sid,), section=sec))
+    if ctx.detail != "full" and len(s) > 1:
         ids = tuple(dict.fromkeys(c for x in s for c in x.citations))
-        s = [Sentence(f"{_plural(len(s), 'cohort')} report laboratory values before and after anakinra as group "
+        s = [Sentence(f"{plural(len(s), 'cohort')} report laboratory values before and after anakinra as group "
                       "figures (means or medians); the full summary lists them.", ids, section=sec)]
-    pairs = lab_pairs(labs, view.cases)
-    for analyte, g in pairs.groupby("analyte", sort=True):
-        res = paired_change(g["before"].to_numpy(), g["after"].to_numpy())
-        unit = schema.ANALYTE_UNITS.get(analyte, "")
-        ptxt = (f"; paired Wilcoxon signed-rank test p = {res.p_value:.2g}" if not math.isnan(res.p_value)
-                and res.n_pairs >= 2 else "")
-        s.append(Sentence(
-            f"{schema.ANALYTE_LABELS.get(analyte, analyte)}: {_plural(res.n_pairs, 'patient')} with values before "
-            f"and after anakinra, median change {_signed(res.median_change)} {unit}{ptxt}.",
-            tuple(dict.fromkeys(g["source_id"].dropna())), section=sec))
-        cav = _small_n_caveat(res.n_pairs, sec, "This comparison")
-        if cav:
-            s.append(cav)
+    pairs = lab_pairs(labs, view.cases, ctx.labs_window)
+    for cond in schema.CONDITIONS:
+        pc = pairs.loc[(pairs["condition"] == cond).to_numpy(dtype=bool)]
+        for analyte in [a for a in schema.ANALYTES if a in set(pc["analyte"])]:
+            g = pc.loc[(pc["analyte"] == analyte).to_numpy(dtype=bool)]
+            res = paired_change(g["before"].to_numpy(dtype=float), g["after"].to_numpy(dtype=float))
+            unit = schema.ANALYTE_UNITS.get(analyte, "")
+            ptxt = (f"; paired Wilcoxon signed-rank test p = {res.p_value:.2g}" if not math.isnan(res.p_value)
+                    and res.n_pairs >= 2 else "")
+            s.append(Sentence(
+                f"{schema.CONDITION_LABELS[cond]}, {analyte_name(analyte)}: {plural(res.n_pairs, 'patient')} with "
+                f"values before and after anakinra, median change {_signed(res.median_change)} {unit}{ptxt}.",
+                tuple(dict.fromkeys(g["source_id"].dropna())), section=sec))
+            cav = _small_n_caveat(res.n_pairs, sec, "This comparison")
+            if cav:
+                s.append(cav)
     if not len(pairs) and not s:
         s.append(Sentence("No laboratory values before and after anakinra are recorded for the patients and "
                           "cohorts in view.", kind="caveat", section=sec))
     elif s:
         s.append(Sentence("Group figures are shown as the sources report them (different statistics, days and "
-                          "patients before and after); patient pairs use the value closest to the first dose "
-                          "before and the earliest value after.", kind="method", section=sec))
+                          "patients before and after). Patient pairs: " + labs_lib.pairing_rule_text(ctx.labs_window),
+                          kind="method", section=sec))
     return s
 
 
@@ -578,19 +656,19 @@ def _ae_fragments(note) -> list[str]:
     return [p.strip().rstrip(";.") for p in parts if _AE_PATTERN.search(p)]
 
 
-def _adverse(view: FilteredView, labels, detail: str) -> list[Sentence]:
+def _adverse(view: FilteredView, ctx: _Context) -> list[Sentence]:
     s: list[Sentence] = []
     sec = "Adverse events"
     cases, cohorts = view.cases, view.cohorts
     ae = cases.loc[cases["adverse_events"].notna()]
     if not ae.empty:
-        if detail == "full":
+        if ctx.detail == "full":
             for r in ae.itertuples(index=False):
                 s.append(Sentence(f"{r.case_id}: adverse events attributed to anakinra as reported, "
                                   f"\"{r.adverse_events}\".", tuple(str(r.source_ids).split(";")), section=sec))
         else:
             s.append(Sentence(f"Adverse events attributed to anakinra are reported for "
-                              f"{_plural(len(ae), 'patient')}.", tuple(_case_sources(ae)), section=sec))
+                              f"{plural(len(ae), 'patient')}.", tuple(_case_sources(ae)), section=sec))
     noted = []
     for kind, df, idcol in (("case", cases, "case_id"), ("cohort", cohorts, "cohort_id")):
         df = df.loc[df["note"].notna()]  # only rows with a curator's note can add fragments
@@ -600,16 +678,16 @@ def _adverse(view: FilteredView, labels, detail: str) -> list[Sentence]:
             frags = _ae_fragments(r.note)
             if frags:
                 sid = r.source_id if kind == "cohort" else str(r.source_ids).split(";")[0]
-                name = _cohort_label(r, labels) if kind == "cohort" else labels.get(sid, sid)
+                name = _cohort_name(r, ctx) if kind == "cohort" else ctx.labels.get(sid, sid)
                 noted.append((name, sid, frags))
     if noted:
-        if detail == "full":
+        if ctx.detail == "full":
             for name, sid, frags in noted:
                 s.append(Sentence(f"The curators' note on {name} reads: \"" + "; ".join(frags) + "\".", (sid,),
                                   section=sec))
         else:
             s.append(Sentence(f"The curators' notes mention adverse events (or their absence) for "
-                              f"{_plural(len(noted), 'row')}; the full summary quotes them.",
+                              f"{plural(len(noted), 'row')}; the full summary quotes them.",
                               tuple(x[1] for x in noted), section=sec))
     if s:
         s.append(Sentence("Adverse events are reported unevenly; most sources do not say whether any occurred.",
@@ -620,19 +698,27 @@ def _adverse(view: FilteredView, labels, detail: str) -> list[Sentence]:
     return s
 
 
-def _relapse(view: FilteredView, labels, detail: str) -> list[Sentence]:
+def _relapse(view: FilteredView, ctx: _Context) -> list[Sentence]:
     s: list[Sentence] = []
     sec = "Relapse"
     cases, cohorts = view.cases, view.cohorts
-    rel = cases["relapse"]
-    if rel.notna().any():
-        s.extend(_case_proportion(cases, sec, "relapse status", rel.fillna(False).astype(bool).to_numpy(),
-                                  rel.notna().to_numpy(dtype=bool), "relapsed or flared after responding"))
+    for cond in _conditions(view):
+        c = _of(cases, cond)
+        rel = c["relapse"]
+        if not rel.notna().any():
+            continue
+        stated = rel.notna().to_numpy(dtype=bool)
+        k = int(rel.fillna(False).astype(bool).to_numpy()[stated].sum())
+        m, n = int(stated.sum()), len(c)
+        tail = f"; relapse status is not stated for {n - m} more" if n - m else ""
+        s.append(Sentence(f"{schema.CONDITION_LABELS[cond]}: of {plural(m, 'individually described patient')} whose "
+                          f"relapse status is stated, {k} relapsed or flared after responding{tail}.",
+                          tuple(_case_sources(c.loc[stated])), section=sec))
     if not cohorts.empty:
         rc = cohorts.loc[cohorts["relapses"].notna()]
         parts, ids = [], []
         for r in rc.itertuples(index=False):
-            parts.append(f"{int(r.relapses)} of {int(r.n)} in {_cohort_label(r, labels)}")
+            parts.append(f"{int(r.relapses)} of {int(r.n)} in {_cohort_name(r, ctx)}")
             ids.append(r.source_id)
         if parts:
             s.append(Sentence("Cohorts reporting relapses: " + "; ".join(parts) + ".", tuple(ids), section=sec))
@@ -643,13 +729,18 @@ def _relapse(view: FilteredView, labels, detail: str) -> list[Sentence]:
 
 def _methods() -> list[Sentence]:
     sec = "Methods"
+    m = pooled.DEFAULT_METHOD
     return [
-        Sentence("Proportions are shown with exact (Clopper-Pearson) 95% confidence intervals.", kind="method",
+        Sentence("Every figure is given per condition; no rate adds DIRA, MAS and HLH together.", kind="method",
                  section=sec),
-        Sentence("Pooled proportions come from a random-effects meta-analysis of logit-transformed proportions "
-                 f"(REML) over at least {MIN_POOL_STUDIES} cohorts; pooled reviews are left out because they "
-                 "re-count published patients, and a study's subgroup rows are left out when its whole-study "
-                 "row is in view.", kind="method", section=sec),
+        Sentence("Proportions are shown with exact (Clopper-Pearson) 95% confidence intervals and, where some "
+                 "patients' outcome is not stated, with the range from counting all of them one way to counting "
+                 f"all of them the other; with fewer than {outcomes.MIN_STATED_FOR_RATE} patients stated only the "
+                 "counts are given.", kind="method", section=sec),
+        Sentence(f"Pooled proportions: {pooled.METHOD_LABELS[m]} random-effects model (no continuity correction), "
+                 f"over at least {pooled.MIN_STUDIES} cohorts, one row per study, one outcome class at a time; "
+                 "pooled reviews are left out because they re-count published patients. The Pooled evidence page "
+                 "offers other models and reports a sensitivity analysis.", kind="method", section=sec),
         Sentence("Every sentence is generated from the dataset by a fixed template; the sources each sentence rests "
                  "on follow it in brackets.", kind="method", section=sec),
     ]
@@ -659,7 +750,8 @@ def _methods() -> list[Sentence]:
 # Entry points
 # ---------------------------------------------------------------------------
 
-def build_summary(view: FilteredView, detail: str = "brief") -> EvidenceSummary:
+def build_summary(view: FilteredView, detail: str = "brief",
+                  labs_window: str = labs_lib.DEFAULT_WINDOW) -> EvidenceSummary:
     """The evidence summary of the filtered data.
 
     Parameters
@@ -670,6 +762,9 @@ def build_summary(view: FilteredView, detail: str = "brief") -> EvidenceSummary:
         ``"full"`` adds per-cohort sentences (each cohort's response and
         deaths, group laboratory figures, doses in words, notes on adverse
         events).
+    labs_window : str, default :data:`lib.labs.DEFAULT_WINDOW`
+        The pairing window of patient laboratory values (the Labs page's
+        ``_labs_window``).
 
     Returns
     -------
@@ -679,17 +774,21 @@ def build_summary(view: FilteredView, detail: str = "brief") -> EvidenceSummary:
     Raises
     ------
     ValueError
-        For an unknown ``detail``.
+        For an unknown ``detail`` or ``labs_window``.
     """
     if detail not in DETAILS:
         raise ValueError(f"detail must be one of {DETAILS}, got {detail!r}")
+    if labs_window not in labs_lib.PAIRING_WINDOWS:
+        raise ValueError(f"labs_window must be one of {tuple(labs_lib.PAIRING_WINDOWS)}, got {labs_window!r}")
     labels = source_labels(view.sources)
     if view.is_empty:
         sentences = [Sentence("No patients or cohorts match the current filters.", kind="caveat")]
         return EvidenceSummary(tuple(sentences), (), labels, detail)
+    names = dict(zip(view.cohorts["cohort_id"], cohort_labels(view.cohorts, view.sources)))
+    ctx = _Context(labels=labels, cohort_names=names, detail=detail, labs_window=labs_window)
     sentences: list[Sentence] = []
     for part in (_evidence_base, _response, _mortality, _dosing, _labs, _adverse, _relapse):
-        sentences.extend(x for x in part(view, labels, detail) if x is not None)
+        sentences.extend(x for x in part(view, ctx) if x is not None)
     sentences.extend(_methods())
     cited = dict.fromkeys(c for x in sentences for c in x.citations)
     src = view.sources.set_index("source_id")

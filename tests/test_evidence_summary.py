@@ -18,7 +18,7 @@ import pytest
 from lib import schema
 from lib.data import enrich, validate_table
 from lib.filters import FilteredView, FilterState
-from lib.summary import (
+from lib.evidence_summary import (
     Sentence,
     build_summary,
     escape_markdown,
