@@ -24,8 +24,11 @@ module                        function                         reference
 :mod:`.survival`              ``cumulative_incidence``         ``survfit(Surv(time, factor(status)) ~ 1)``
                                                                (multi-state Aalen-Johansen)
 :mod:`.meta`                  ``pool_proportions``             ``metafor::rma(measure = "PLO", xi, ni,
-                                                               method = "REML" | "DL")`` and
+                                                               method = "REML" | "DL", test = "z" | "knha")``
+                                                               or ``rma.glmm(measure = "PLO", xi, ni)``, and
                                                                ``predict(res, transf = transf.ilogit)``
+:mod:`.meta`                  ``leave_one_out``                ``leave1out(res, transf = transf.ilogit)``
+:mod:`.meta`                  ``subgroup_difference``          ``rma(..., mods = ~ factor(group))$QM``
 ============================  ===============================  ==============================================
 
 Each module's docstring has its own table with the exact R calls.
@@ -36,12 +39,18 @@ Rows with a missing value (``NaN``/``None``/``pd.NA``) in any of the inputs a
 function needs are dropped, as R's default ``na.omit`` does, and the number
 dropped is reported (``n_dropped``). If nothing is left, or an input is empty,
 a ``ValueError`` is raised. Infinite values are always a ``ValueError``. The
-meta-analysis function does not drop: a missing count is a ``ValueError``.
+meta-analysis functions do not drop: a missing count is a ``ValueError``.
 """
 
 from __future__ import annotations
 
-from .meta import PooledProportionResult, pool_proportions
+from .meta import (
+    PooledProportionResult,
+    SubgroupDifferenceResult,
+    leave_one_out,
+    pool_proportions,
+    subgroup_difference,
+)
 from .proportions import ProportionCI, proportion_ci
 from .rank_tests import PairedChangeResult, TwoSampleResult, paired_change, two_sample
 from .survival import (
@@ -59,6 +68,7 @@ __all__ = [
     "KaplanMeierResult",
     "LogrankResult",
     "PooledProportionResult",
+    "SubgroupDifferenceResult",
     "proportion_ci",
     "paired_change",
     "two_sample",
@@ -66,4 +76,6 @@ __all__ = [
     "logrank",
     "cumulative_incidence",
     "pool_proportions",
+    "leave_one_out",
+    "subgroup_difference",
 ]
