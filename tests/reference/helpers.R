@@ -24,7 +24,8 @@ write_ref <- function(cases, name, packages = character(), script = sub("\\.json
 }
 
 # Held-out data sets for the meta-analysis references (meta.R, meta_glmm.R): drawn once
-# from a fixed seed and never used while writing lib/stats/meta.py. k = 3..10 studies,
+# from a fixed seed after lib/stats/meta.py was written, and not tuned to (see
+# README.md for the one bug they exposed). k = 3..10 studies,
 # small (n 3-15) and large (n 200-2000) studies; the small ones get a study with 0 events
 # and one with all events. The counts are written into the JSON, so the tests never
 # depend on R's random number generator.
