@@ -3,7 +3,7 @@
 Every table goes through ``lib.data.validate_table`` with ``lib.schema.LABS``
 so the tests see exactly the dtypes the app sees. Statistical numbers are
 checked two ways: equal to the ``lib.stats`` call on the same values (whose R
-references are tested in ``test_stats.py``), and, where the values are one of
+references are tested in ``test_stats_rank_tests.py``), and, where the values are one of
 R's reference samples in ``tests/reference/wilcoxon.json``, equal to R's own
 output.
 """

@@ -4,7 +4,7 @@ Statistical numbers name their reference: closed forms of the Clopper-Pearson
 interval (for k = n the lower limit is (alpha/2)^(1/n), for k = 0 the upper
 limit is 1 - (alpha/2)^(1/n); otherwise qbeta, i.e. R ``binom.test``),
 product-limit and Aalen-Johansen estimates worked by hand, and equality with
-:mod:`lib.stats` (itself checked against R in tests/test_stats.py). Tests that
+:mod:`lib.stats` (itself checked against R in tests/test_stats_*.py). Tests that
 only freeze our own output say so.
 """
 

@@ -218,7 +218,7 @@ def test_synthetic_upload_draws_km_logrank_and_competing_risks(upload_dataset):
     risk = [df.value for df in at.main.dataframe if "Day 0" in df.value.columns][0].set_index("Group")
     assert risk.loc["Subcutaneous", "Day 0"] == 10 and risk.loc["IV bolus", "Day 0"] == 10
 
-    # log-rank shown equals lib.stats.logrank (checked against R survdiff in test_stats.py)
+    # log-rank shown equals lib.stats.logrank (checked against R survdiff in test_stats_survival.py)
     stated = [r for r in usable if r["route"]]
     ref = logrank([float(r["followup_days"]) for r in stated], [int(r["death"] == "true") for r in stated],
                   [r["route"] for r in stated])

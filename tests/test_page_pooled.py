@@ -5,7 +5,7 @@ independent re-statement of the pooling rule (pooled reviews out, outcome not
 reported out, a subgroup out when its study's whole-study row is pooled), so
 the tests follow the data and still fail when the page pools the wrong rows.
 The pooled percentage is computed with lib.stats.pool_proportions (checked
-against R metafor in test_stats.py) on those independently selected counts.
+against R metafor in test_stats_meta.py) on those independently selected counts.
 """
 
 from __future__ import annotations

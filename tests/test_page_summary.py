@@ -3,7 +3,7 @@
 Expected numbers are computed independently from data/*.csv with the csv
 module; exact Clopper-Pearson limits with scipy's beta quantiles (the
 textbook definition, as R ``binom.test``); the pooled estimate with
-lib.stats.pool_proportions (checked against R metafor in test_stats.py) on
+lib.stats.pool_proportions (checked against R metafor in test_stats_meta.py) on
 counts selected here from the CSV rows.
 """
 
