@@ -639,6 +639,10 @@ def _labs(view: FilteredView, ctx: _Context) -> list[Sentence]:
             cav = _small_n_caveat(res.n_pairs, sec, "This comparison")
             if cav:
                 s.append(cav)
+    patient_values = bool(((labs["entity_type"] == "case") & (labs["statistic"] == "value")).any())
+    if patient_values and not len(pairs):
+        s.append(Sentence("Patients in view have laboratory values, but none has a value before and one after "
+                          "anakinra under the pairing rule.", kind="caveat", section=sec))
     if not len(pairs) and not s:
         s.append(Sentence("No laboratory values before and after anakinra are recorded for the patients and "
                           "cohorts in view.", kind="caveat", section=sec))

@@ -24,9 +24,11 @@ Labs page and the evidence summary both print.
 * *After*: the value nearest the window's target day within the window
   (:data:`PAIRING_WINDOWS`; default :data:`DEFAULT_WINDOW`, the value nearest
   day 7 within days 1-28). Ties go to the earlier day, then to the last row
-  in table order. An after value without a stated day, or outside the
-  window, is not used (and counted): taking the *latest* value instead would
-  favour late, already normalised values.
+  in table order. Dated values outside the window are not used (and
+  counted): taking the *latest* value instead would favour late, already
+  normalised values. A patient with no dated after value at all contributes
+  the undated one (the last in table order); its day is unknown, so the page
+  counts such pairs.
 
 Tests
 -----
@@ -72,6 +74,11 @@ PAIRING_WINDOW_LABELS = {
     "d28": "Nearest day 28 (days 15-60)",
 }
 DEFAULT_WINDOW = "d7"
+#: Label and help of the window option (the Labs page's ``_labs_window`` and the Evidence summary's
+#: ``_summary_labs_window``: the same choices, default and rule).
+WINDOW_OPTION_LABEL = "Lab pairs: after value"
+WINDOW_OPTION_HELP = ("Which value after the first dose is paired with the value before it. The Labs page and the "
+                      "evidence summary apply the same rule; each keeps its choice in the link.")
 
 
 def _window(window: str) -> tuple[float, float, float]:
@@ -85,8 +92,9 @@ def pairing_rule_text(window: str = DEFAULT_WINDOW) -> str:
     target, lo, hi = _window(window)
     return (f"Each patient's before value is the one closest to the first dose (the latest stated day; an "
             f"undated value only when none is dated) and the after value is the one nearest day {target:g} "
-            f"within days {lo:g} to {hi:g} after the first dose (ties: the earlier day); after values without "
-            "a stated day or outside that window are not used.")
+            f"within days {lo:g} to {hi:g} after the first dose (ties: the earlier day); dated after values "
+            "outside that window are not used, and an undated after value is used only for a patient with no "
+            "dated one.")
 COHORT_COLUMNS = ("cohort_id", "source_id", "label", "design_label", "condition", "n", "timepoint", "day", "statistic",
                   "value", "unit", "sd", "iqr_low", "iqr_high", "range_low", "range_high", "note", "lab_id")
 CHANGE_COLUMNS = ("cohort_id", "source_id", "label", "design_label", "condition", "n", "analyte", "day", "value",
@@ -174,7 +182,7 @@ def _pick(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def _pick_after(rows: pd.DataFrame, window: str) -> tuple[pd.DataFrame, pd.Series]:
-    """One *after* row per patient within the window, and per patient the after values not used."""
+    """One *after* row per patient (see the module docstring), and per patient the after values not used."""
     target, lo, hi = _window(window)
     counts = rows.groupby("entity_id", sort=False).size()
     day = rows["day"].astype(float)
@@ -184,11 +192,16 @@ def _pick_after(rows: pd.DataFrame, window: str) -> tuple[pd.DataFrame, pd.Serie
         ["entity_id", "dist", "day", "neg_order"], kind="mergesort")
     first = ranked.groupby("entity_id", sort=False).head(1).set_index("entity_id")
     first = first.drop(columns=["dist", "neg_order"])
-    first["n_values"] = counts.reindex(first.index).astype(np.int64)
-    used = inside.groupby("entity_id", sort=False).size().reindex(counts.index).fillna(0)
-    not_used = (counts - used.clip(upper=1)).astype(np.int64)
-    # a patient with in-window values uses exactly one; every other after value is not used
-    return first, not_used
+    # a patient with no dated after value at all: the undated one (last in table order)
+    dated = set(rows.loc[day.notna().to_numpy(), "entity_id"])
+    undated = rows.loc[day.isna().to_numpy() & ~rows["entity_id"].isin(dated).to_numpy()]
+    last = undated.sort_values(["entity_id", "order"], kind="mergesort").groupby(
+        "entity_id", sort=False).tail(1).set_index("entity_id")
+    chosen = pd.concat([first, last[first.columns] if len(last) else last.reindex(columns=first.columns)])
+    chosen["n_values"] = counts.reindex(chosen.index).astype(np.int64)
+    used = pd.Series(1, index=chosen.index).reindex(counts.index).fillna(0)
+    not_used = (counts - used).astype(np.int64)
+    return chosen, not_used
 
 
 def lab_pairs(labs: pd.DataFrame, analyte: str, window: str = DEFAULT_WINDOW) -> pd.DataFrame:

@@ -64,11 +64,9 @@ if not ui.empty_message(view):
                 "labs_analyte", "Analyte (only those with values in view)", analytes, analytes[0],
                 format_func=lambda a: f"{schema.ANALYTE_LABELS[a]} ({schema.ANALYTE_UNITS[a]})")
         with c2:
-            window = ui.view_option(
-                "labs_window", "After value (pairing window)", list(labs.PAIRING_WINDOWS), labs.DEFAULT_WINDOW,
-                format_func=labs.PAIRING_WINDOW_LABELS.get,
-                help="Which value after the first dose is paired with the value before it. The evidence summary "
-                     "uses the same window.")
+            window = ui.view_option("labs_window", labs.WINDOW_OPTION_LABEL, list(labs.PAIRING_WINDOWS),
+                                    labs.DEFAULT_WINDOW, format_func=labs.PAIRING_WINDOW_LABELS.get,
+                                    help=labs.WINDOW_OPTION_HELP)
         with c3:
             scale = ui.view_option("labs_scale", "Y axis", ["linear", "log"], "linear",
                                    format_func=lambda s: "Linear" if s == "linear" else "Logarithmic",
@@ -130,8 +128,10 @@ if not ui.empty_message(view):
                 ui.n_caption(coverage.n_with_values, coverage.n_without_values, f"patients with a {name} value")
                 + f". {summary.n_pairs} with both sides (joined by a line), {summary.n_before_only} before only, "
                 f"{summary.n_after_only} after only. Boxes: median and quartiles of every value on that side."
-                + (f" {int(pairs['n_after_not_used'].sum())} after value(s) not used (outside the window, without a "
-                   "day, or not the nearest)." if int(pairs["n_after_not_used"].sum()) else "")
+                + (f" {int(pairs['n_after_not_used'].sum())} after value(s) not used (outside the window, or not "
+                   "the nearest)." if int(pairs["n_after_not_used"].sum()) else "")
+                + (f" {n_undated} after value(s) without a stated day (used because the patient has no dated one)."
+                   if (n_undated := int((pairs["after"].notna() & pairs["after_day"].isna()).sum())) else "")
                 + (f" {coverage.n_rows_unstandardised} value(s) left out: unit could not be converted to {unit}."
                    if coverage.n_rows_unstandardised else "")
                 + log_note

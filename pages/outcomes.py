@@ -190,23 +190,23 @@ if not ui.empty_message(view):
                                  r.response_ci_upper, r.rate_shown) for r in resp.itertuples(index=False)],
             range_=[range_text(int(r.responders), int(r.not_stated), int(r.n), r.response_if_none, r.response_if_all,
                                r.rate_shown) for r in resp.itertuples(index=False)],
-        )[["label", "n", "complete", "partial", "improved", "none", "not_stated", "responded", "range_"]]
-        st.dataframe(table, hide_index=True, width="stretch", column_config={
-            "label": outcomes.SUBGROUP_LABELS[by], "n": "Patients", "complete": "Complete",
-            "partial": "Partial", "improved": "Improved (not graded)", "none": "No response",
-            "not_stated": "Not stated", "responded": "Responded, of those stated (95% CI)",
-            "range_": "If none / all not stated responded"})
+        )[["label", "n", "complete", "partial", "improved", "none", "not_stated", "responded", "range_"]].rename(
+            columns={"label": outcomes.SUBGROUP_LABELS[by], "n": "Patients", "complete": "Complete",
+                     "partial": "Partial", "improved": "Improved (not graded)", "none": "No response",
+                     "not_stated": "Not stated", "responded": "Responded, of those stated (95% CI)",
+                     "range_": "If none / all not stated responded"})
+        st.dataframe(table, hide_index=True, width="stretch")
         dtable = dead.assign(
             deaths=[f"{int(r.died)} among {int(r.n)}" for r in dead.itertuples(index=False)],
             stated=[rate_text(int(r.died), int(r.n_stated), r.death_pct, r.death_ci_lower, r.death_ci_upper,
                               r.rate_shown) for r in dead.itertuples(index=False)],
             range_=[range_text(int(r.died), int(r.not_stated), int(r.n), r.death_if_none, r.death_if_all,
                                r.rate_shown) for r in dead.itertuples(index=False)],
-        )[["label", "deaths", "alive", "not_stated", "stated", "range_"]]
-        st.dataframe(dtable, hide_index=True, width="stretch", column_config={
-            "label": outcomes.SUBGROUP_LABELS[by], "deaths": "Deaths reported", "alive": "Alive (stated)",
-            "not_stated": "Survival not stated", "stated": "Died, of those stated (95% CI)",
-            "range_": "If all not stated survived / died"})
+        )[["label", "deaths", "alive", "not_stated", "stated", "range_"]].rename(
+            columns={"label": outcomes.SUBGROUP_LABELS[by], "deaths": "Deaths reported", "alive": "Alive (stated)",
+                     "not_stated": "Survival not stated", "stated": "Died, of those stated (95% CI)",
+                     "range_": "If all not stated survived / died"})
+        st.dataframe(dtable, hide_index=True, width="stretch")
         st.caption(
             "Response is the source's own words mapped to complete / partial / improved (improvement described "
             "without a grade) / none. Case reports state deaths and often leave survival implicit: deaths are "

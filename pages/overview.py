@@ -11,7 +11,8 @@ RESPONSE_WORDS = {"complete": "complete", "partial": "partial", "improved": "imp
 
 view = ui.current_view()
 st.title("Overview")
-st.write(f"**{plural(len(view.sources), 'publication')}** match the filters.")
+st.write(f"**{plural(len(view.sources), 'publication')}** {'matches' if len(view.sources) == 1 else 'match'} "
+         "the filters.")
 if not ui.empty_message(view):
     st.write(counts.patient_count_text(counts.view_patient_count(view)))
     st.caption("Primary reports: individually described patients and cohorts, with a patient who is both described "

@@ -247,10 +247,10 @@ else:
             interval=lambda f: [_ci(lo, hi) for lo, hi in zip(f["ci_lower"], f["ci_upper"])],
             weight=lambda f: [("" if math.isnan(v) or k != "study" else f"{v:.1f}%")
                               for v, k in zip(f["weight_percent"], f["kind"])],
-        )[["label", "events", "total", "unit", "proportion", "interval", "weight"]]
-        st.dataframe(forest_table, hide_index=True, width="stretch", column_config={
+        )[["label", "events", "total", "unit", "proportion", "interval", "weight"]].rename(columns={
             "label": "Study or estimate", "events": what.capitalize(), "total": "n", "unit": "Counts",
             "proportion": "Proportion", "interval": "95% interval", "weight": "Weight"})
+        st.dataframe(forest_table, hide_index=True, width="stretch")
 
         if a.overall is not None and len(a.leave_one_out):
             st.markdown("**Leave-one-out**: the pooled estimate with each study left out in turn")
@@ -259,9 +259,9 @@ else:
                 pooled_pct=[_pct(v) for v in loo["estimate"]],
                 ci=[_ci(lo, hi) for lo, hi in zip(loo["ci_lower"], loo["ci_upper"])],
                 tau2_text=[f"{v:.3f}" if not math.isnan(v) else "—" for v in loo["tau2"]],
-            )[["label", "pooled_pct", "ci", "tau2_text"]], hide_index=True, width="stretch", column_config={
+            )[["label", "pooled_pct", "ci", "tau2_text"]].rename(columns={
                 "label": "Study left out", "pooled_pct": "Pooled without it", "ci": "95% CI",
-                "tau2_text": "τ²"})
+                "tau2_text": "τ²"}), hide_index=True, width="stretch")
             st.caption("R metafor::leave1out (for the GLMM: rma.glmm refitted without each study). A study whose "
                        "removal moves the estimate a lot carries the result.")
 
@@ -273,10 +273,10 @@ else:
                 ci=[_ci(lo, hi) if p else SUBGROUP_BLOCK_WORDS.get(b, "not pooled")
                     for lo, hi, p, b in zip(subs["ci_lower"], subs["ci_upper"], subs["pooled"], subs["block"])],
                 pi=[_ci(lo, hi) if p else "" for lo, hi, p in zip(subs["pi_lower"], subs["pi_upper"], subs["pooled"])],
-            )[["group_label", "k", "events", "total", "pooled_pct", "ci", "pi"]]
-            st.dataframe(table, hide_index=True, width="stretch", column_config={
+            )[["group_label", "k", "events", "total", "pooled_pct", "ci", "pi"]].rename(columns={
                 "group_label": pooled.SUBGROUP_LABELS[by], "k": "Cohorts", "events": what.capitalize(),
                 "total": "n", "pooled_pct": "Pooled", "ci": "95% CI", "pi": "95% prediction interval"})
+            st.dataframe(table, hide_index=True, width="stretch")
             t = a.subgroup_test
             if t is not None:
                 stat = "Q between" if t.distribution == "chi2" else "F"
@@ -310,17 +310,17 @@ else:
         doi_link=[doi_url(d) for d in ct["doi"]],
     )[["label", "design_label", "subgroup", "condition", "trigger", "n", "n_episodes", "counts_refer_to",
        "responders", "response_class", "response_definition", "response_timepoint", "deaths", "deaths_timepoint",
-       "route", "population", "response_pool", "mortality_pool", "pubmed", "doi_link"]]
-    st.caption(f"{plural(view.n_cohorts, 'cohort')} in view, pooled reviews included (their patients are counted "
-               "elsewhere too; see the Design column). An empty cell means the source does not state it.")
-    st.dataframe(show, hide_index=True, width="stretch", column_config={
+       "route", "population", "response_pool", "mortality_pool", "pubmed", "doi_link"]].rename(columns={
         "label": "Study", "design_label": "Design", "subgroup": "Subgroup", "condition": "Condition",
-        "trigger": "Trigger", "n": "n", "n_episodes": "Episodes", "counts_refer_to": "Counts refer to",
+        "trigger": "Trigger", "n_episodes": "Episodes", "counts_refer_to": "Counts refer to",
         "responders": "Responders", "response_class": "Outcome class", "response_definition": "Response definition",
         "response_timepoint": "Response assessed", "deaths": "Deaths", "deaths_timepoint": "Deaths time frame",
         "route": "Route", "population": "Population", "response_pool": "Response pool",
-        "mortality_pool": "Mortality pool",
-        "pubmed": st.column_config.LinkColumn("PubMed", display_text="PubMed"),
-        "doi_link": st.column_config.LinkColumn("DOI", display_text="DOI"),
+        "mortality_pool": "Mortality pool", "pubmed": "PubMed", "doi_link": "DOI"})
+    st.caption(f"{plural(view.n_cohorts, 'cohort')} in view, pooled reviews included (their patients are counted "
+               "elsewhere too; see the Design column). An empty cell means the source does not state it.")
+    st.dataframe(show, hide_index=True, width="stretch", column_config={
+        "PubMed": st.column_config.LinkColumn("PubMed", display_text="PubMed"),
+        "DOI": st.column_config.LinkColumn("DOI", display_text="DOI"),
     })
     ui.dataframe_download(ct, "Download the cohort table (CSV)", "anakinra_cohorts.csv", key="dl_pooled_cohorts")

@@ -19,10 +19,12 @@ with c1:
                             help="Brief: one sentence per topic and condition. Full: adds each cohort's figures, "
                                  "group laboratory values, doses in words and notes on adverse events.")
 with c2:
-    window = ui.view_option("labs_window", "Lab pairs: after value", list(labs.PAIRING_WINDOWS), labs.DEFAULT_WINDOW,
-                            format_func=labs.PAIRING_WINDOW_LABELS.get,
-                            help="The Labs page's pairing window (the same option, kept in the link as "
-                                 "_labs_window).")
+    # its own key: a widget key shared by two pages loses its value when the user moves between them
+    # (Streamlit gives widgets on different pages different ids), so the Labs page's option is _labs_window
+    # and this one _summary_labs_window; both use the same rule (lib.labs.pairing_rule_text) and default.
+    window = ui.view_option("summary_labs_window", labs.WINDOW_OPTION_LABEL, list(labs.PAIRING_WINDOWS),
+                            labs.DEFAULT_WINDOW, format_func=labs.PAIRING_WINDOW_LABELS.get,
+                            help=labs.WINDOW_OPTION_HELP)
 
 if not ui.empty_message(view):
     result = evidence_summary.build_summary(view, detail, labs_window=window)
