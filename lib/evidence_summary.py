@@ -43,7 +43,6 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterable, Literal
 
-import numpy as np
 import pandas as pd
 
 from lib import labs as labs_lib
@@ -373,7 +372,7 @@ def _pooled_outcome(cohorts: pd.DataFrame, sources: pd.DataFrame, outcome: str, 
     classes = schema.RESPONSE_CLASSES if outcome == "response" else (None,)
     any_rows = False
     for cls in classes:
-        a = pooled.analyse(cohorts, sources, outcome, response_class=cls)
+        a = pooled.analyse(cohorts, sources, outcome, response_class=cls, details=False)
         inc = a.included
         if inc.empty:
             continue

@@ -494,7 +494,7 @@ def _fit(events, totals, method, test, conf, labels=None):
 
 def analyse(cohorts: pd.DataFrame, sources: pd.DataFrame, outcome: str, method: str = DEFAULT_METHOD,
             by: str = "none", conf: float = 0.95, test: str = DEFAULT_TEST,
-            response_class: str | None = DEFAULT_RESPONSE_CLASS) -> PoolAnalysis:
+            response_class: str | None = DEFAULT_RESPONSE_CLASS, details: bool = True) -> PoolAnalysis:
     """Pool ``outcome`` over the eligible cohorts, overall and by subgroup, under the rules of :func:`select`.
 
     Parameters
@@ -511,6 +511,9 @@ def analyse(cohorts: pd.DataFrame, sources: pd.DataFrame, outcome: str, method: 
         Interval test of the normal-normal model; GLMM always uses ``"z"``.
     response_class : str, default "early_response"
         One of :data:`RESPONSE_CLASSES` (response only).
+    details : bool, default True
+        Also fit the sensitivity analysis and leave-one-out (False leaves
+        them empty: the evidence summary does not show them).
 
     Returns
     -------
@@ -577,7 +580,7 @@ def analyse(cohorts: pd.DataFrame, sources: pd.DataFrame, outcome: str, method: 
         overall, model_message = _fit(ev, tot, method, test, conf, lab)
         if overall is None:
             blocks.append("model_failed")
-        else:
+        elif details:
             sensitivity, sens_message = _fit(ev, tot, alt_method, alt_test, conf, lab)
             loo = leave_one_out(ev, tot, method=method, test=used_test, conf=conf, study_labels=lab)
     weights = pd.Series(np.nan, index=inc.index)

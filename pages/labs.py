@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from lib import labs, schema, ui
+from lib.wording import plural
 
 TIMEPOINT_LABELS = {"before": "Before anakinra", "after": "After anakinra"}
 STAT_SYMBOLS = {"mean": "circle", "median": "diamond"}
@@ -128,9 +129,9 @@ if not ui.empty_message(view):
                 ui.n_caption(coverage.n_with_values, coverage.n_without_values, f"patients with a {name} value")
                 + f". {summary.n_pairs} with both sides (joined by a line), {summary.n_before_only} before only, "
                 f"{summary.n_after_only} after only. Boxes: median and quartiles of every value on that side."
-                + (f" {int(pairs['n_after_not_used'].sum())} after value(s) not used (outside the window, or not "
-                   "the nearest)." if int(pairs["n_after_not_used"].sum()) else "")
-                + (f" {n_undated} after value(s) without a stated day (used because the patient has no dated one)."
+                + (f" {plural(int(pairs['n_after_not_used'].sum()), 'after value')} not used (outside the window, "
+                   "or not the nearest)." if int(pairs["n_after_not_used"].sum()) else "")
+                + (f" {plural(n_undated, 'after value')} without a stated day (used: the patient has no dated one)."
                    if (n_undated := int((pairs["after"].notna() & pairs["after_day"].isna()).sum())) else "")
                 + (f" {coverage.n_rows_unstandardised} value(s) left out: unit could not be converted to {unit}."
                    if coverage.n_rows_unstandardised else "")

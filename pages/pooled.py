@@ -171,7 +171,7 @@ else:
     n_not, n_patients = a.n_not_reported, a.n_patients
     if a.k == 0:
         st.info(" ".join(pooled.block_messages(a))
-                + f" ({n_not} {'cohort does' if n_not == 1 else 'cohorts do'} not report it.) "
+                + f" ({plural(n_not, 'cohort')} {'does' if n_not == 1 else 'do'} not report it.) "
                 "Change the filters, the outcome or the outcome class.")
     else:
         if a.overall is None:
@@ -212,7 +212,7 @@ else:
                 f"{a.k} cohorts, {n_patients} patients. Model: {model}"
                 + ("; no continuity correction (as R metafor::rma.glmm(measure = \"PLO\")). " if method == "GLMM" else
                    f" (as R metafor::rma(measure = \"PLO\", method = \"{method}\", test = \"{a.test}\")). ")
-                + (f"{o.n_corrected} cohort(s) with 0 or all events got a 0.5 continuity correction, which pulls "
+                + (f"{plural(o.n_corrected, 'cohort')} with 0 or all events got a 0.5 continuity correction, which pulls "
                    "their proportion towards 50%. " if o.n_corrected else "")
                 + sens
                 + "Study intervals are exact (Clopper-Pearson). "

@@ -267,6 +267,7 @@ def test_rank_sum_uses_patients_with_one_side_and_matches_r_reference():
     assert (s.rank_sum.n_a, s.rank_sum.n_b) == (ref["n_a"], ref["n_b"])
     assert s.rank_sum.statistic == ref["statistic"]
     assert s.rank_sum.p_value == pytest.approx(ref["p_value"], abs=1e-12)
+    assert s.rank_sum == two_sample(ref["a"], ref["b"])  # unpaired data: the rank-sum test is run
 
 
 def test_lab_test_summary_mixed_pairs_and_single_sides():
