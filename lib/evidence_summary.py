@@ -214,6 +214,13 @@ def _cohort_name(row, ctx: _Context) -> str:
     return ctx.cohort_names.get(row.cohort_id) or ctx.labels.get(row.source_id, row.source_id)
 
 
+def _case_name(row, ctx: _Context) -> str:
+    """A patient named as the source names them: "<citation label>, <patient label>" (never the row id)."""
+    sid = str(row.source_ids).split(";")[0]
+    name = ctx.labels.get(sid, sid)
+    return f"{name}, {row.patient_label}" if not is_blank(row.patient_label) else f"A patient in {name}"
+
+
 def _small_n_caveat(n: int, section: str, what: str = "This proportion") -> Sentence | None:
     if n < SMALL_N:
         return Sentence(f"{what} rests on fewer than {SMALL_N} patients, so its confidence interval is wide "
@@ -502,7 +509,7 @@ def _dosing(view: FilteredView, ctx: _Context) -> list[Sentence]:
                                     & cohorts["dose_mg_kg_day_max"].isna()] if not cohorts.empty else cohorts
     if ctx.detail == "full":
         for r in text_only_cases.itertuples(index=False):
-            s.append(Sentence(f"Patient {r.case_id}: dose as reported, \"{r.dose_as_reported}\".",
+            s.append(Sentence(f"{_case_name(r, ctx)}: dose as reported, \"{r.dose_as_reported}\".",
                               tuple(str(r.source_ids).split(";")), section=sec))
         for r in text_only_cohorts.itertuples(index=False):
             s.append(Sentence(f"{_cohort_name(r, ctx)}: dose as reported, \"{r.dose_as_reported}\".",
@@ -667,7 +674,7 @@ def _adverse(view: FilteredView, ctx: _Context) -> list[Sentence]:
     if not ae.empty:
         if ctx.detail == "full":
             for r in ae.itertuples(index=False):
-                s.append(Sentence(f"{r.case_id}: adverse events attributed to anakinra as reported, "
+                s.append(Sentence(f"{_case_name(r, ctx)}: adverse events attributed to anakinra as reported, "
                                   f"\"{r.adverse_events}\".", tuple(str(r.source_ids).split(";")), section=sec))
         else:
             s.append(Sentence(f"Adverse events attributed to anakinra are reported for "

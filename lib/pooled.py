@@ -697,7 +697,7 @@ def block_messages(analysis: PoolAnalysis) -> list[str]:
             names = "; ".join(dup["label"].tolist())
             out.append(f"Two or more rows come from one study ({names}): a pool holds at most one row per "
                        "study, so subgroups of one study are not pooled as if they were separate studies. "
-                       "Filter to one subgroup, or read the subgroups below.")
+                       "Filter to one subgroup, or show the studies by subgroup.")
         elif b == "mixed_classes":
             classes = sorted({RESPONSE_CLASS_LABELS.get(c, "class not stated") if not is_blank(c)
                               else "class not stated" for c in inc["response_class"]})

@@ -290,6 +290,8 @@ def test_dosing_adverse_events_and_relapse(view):
     assert any(x.kind == "caveat" and "not dosing advice" in x.text for x in s.sentences)
     ae = _findings(s, "Adverse events")
     assert any("injection-site reaction" in x.text and x.citations == ("b2015",) for x in ae)
+    ids = set(view.cases["case_id"]) | set(view.cohorts["cohort_id"])
+    assert not any(i in x.text for x in s.sentences for i in ids)  # rows are named by citation, never by row id
     assert any("no serious adverse events" in x.text for x in ae)
     rel = " ".join(x.text for x in _findings(s, "Relapse"))
     assert "MAS: of 1 individually described patient whose relapse status is stated, 1 relapsed" in rel
