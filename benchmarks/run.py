@@ -94,7 +94,7 @@ def measure_bare(n_charts: int) -> float:
 
 def measure_lib(dataset) -> dict:
     """The lib computations behind the pages, timed directly (seconds, median of 3)."""
-    from lib import summaries
+    from lib import counts
     from lib.filters import FilterState, apply_filters, option_counts
 
     state = FilterState(conditions=("mas",))
@@ -104,7 +104,7 @@ def measure_lib(dataset) -> dict:
                                              ("conditions", "triggers", "age_bands", "sexes", "routes", "cotherapies", "pub_types")],
     }
     view = apply_filters(dataset, FilterState())
-    calls["overview_counts"] = lambda: [summaries.counts_by(view, c) for c in ("condition", "trigger", "route", "_age_band")] + [summaries.evidence_map(view)]
+    calls["overview_counts"] = lambda: [counts.counts_by(view, c) for c in ("condition", "trigger", "route", "_age_band")] + [counts.evidence_map(view)]
     calls.update(_page_lib_calls(view))
     out = {}
     for name, fn in calls.items():

@@ -15,23 +15,29 @@ guessed, never 0).
 Pairing rule (one before and one after value per patient)
 ---------------------------------------------------------
 Only patient rows (``entity_type == "case"``, ``statistic == "value"``) are
-paired. When a patient has several values on one side, the same
-deterministic rule picks one on each side:
+paired. The rule is stated in words by :func:`pairing_rule_text`, which the
+Labs page and the evidence summary both print.
 
-* rows that state ``day`` win over rows that do not;
-* among those, the latest ``day`` wins: *before* = the value closest to the
-  first dose, *after* = the last stated value;
-* when no row of that side states a day, the unlabelled row is used; if there
-  are several (or several on the same day), the last one in table order.
+* *Before*: the value closest to the first dose. Rows that state ``day``
+  win over rows that do not; among them the latest day wins; without any
+  day, the unlabelled row (the last one in table order if there are several).
+* *After*: the value nearest the window's target day within the window
+  (:data:`PAIRING_WINDOWS`; default :data:`DEFAULT_WINDOW`, the value nearest
+  day 7 within days 1-28). Ties go to the earlier day, then to the last row
+  in table order. Dated values outside the window are not used (and
+  counted): taking the *latest* value instead would favour late, already
+  normalised values. A patient with no dated after value at all contributes
+  the undated one (the last in table order); its day is unknown, so the page
+  counts such pairs.
 
 Tests
 -----
 The paired test (:func:`lib.stats.paired_change`, Wilcoxon signed-rank,
 R ``wilcox.test(after, before, paired = TRUE)``) uses the complete pairs. The
 rank-sum test (:func:`lib.stats.two_sample`, R ``wilcox.test(after,
-before)``) treats the before and after values as independent groups, as the
-2024 DIRA review did; it uses every patient's chosen value on each side,
-including patients with only one side.
+before)``) treats the before and after values as independent groups; it is
+run only where the data are unpaired (no patient has both sides), because on
+paired data it ignores the pairing and uses the same patients twice.
 """
 
 from __future__ import annotations
@@ -52,11 +58,47 @@ LOCATION_STATISTICS = ("mean", "median")
 SPREAD_STATISTICS = ("sd", "iqr_low", "iqr_high", "range_low", "range_high")
 
 PAIR_COLUMNS = ("entity_id", "before", "after", "change", "unit", "before_day", "after_day",
-                "n_before_values", "n_after_values")
-COHORT_COLUMNS = ("cohort_id", "source_id", "label", "condition", "n", "timepoint", "day", "statistic",
+                "n_before_values", "n_after_values", "n_after_not_used")
+
+#: Windows for the *after* value: code -> (target day, first day, last day), days from the first dose.
+PAIRING_WINDOWS = {
+    "d3": (3.0, 1.0, 7.0),
+    "d7": (7.0, 1.0, 28.0),
+    "d14": (14.0, 8.0, 28.0),
+    "d28": (28.0, 15.0, 60.0),
+}
+PAIRING_WINDOW_LABELS = {
+    "d3": "Nearest day 3 (days 1-7)",
+    "d7": "Nearest day 7 (days 1-28)",
+    "d14": "Nearest day 14 (days 8-28)",
+    "d28": "Nearest day 28 (days 15-60)",
+}
+DEFAULT_WINDOW = "d7"
+#: Label and help of the window option (the Labs page's ``_labs_window`` and the Evidence summary's
+#: ``_summary_labs_window``: the same choices, default and rule).
+WINDOW_OPTION_LABEL = "Lab pairs: after value"
+WINDOW_OPTION_HELP = ("Which value after the first dose is paired with the value before it. The Labs page and the "
+                      "evidence summary apply the same rule; each keeps its choice in the link.")
+
+
+def _window(window: str) -> tuple[float, float, float]:
+    if window not in PAIRING_WINDOWS:
+        raise ValueError(f"window must be one of {tuple(PAIRING_WINDOWS)}, got {window!r}")
+    return PAIRING_WINDOWS[window]
+
+
+def pairing_rule_text(window: str = DEFAULT_WINDOW) -> str:
+    """The pairing rule in words (the Labs page and the evidence summary print this sentence)."""
+    target, lo, hi = _window(window)
+    return (f"Each patient's before value is the one closest to the first dose (the latest stated day; an "
+            f"undated value only when none is dated) and the after value is the one nearest day {target:g} "
+            f"within days {lo:g} to {hi:g} after the first dose (ties: the earlier day); dated after values "
+            "outside that window are not used, and an undated after value is used only for a patient with no "
+            "dated one.")
+COHORT_COLUMNS = ("cohort_id", "source_id", "label", "design_label", "condition", "n", "timepoint", "day", "statistic",
                   "value", "unit", "sd", "iqr_low", "iqr_high", "range_low", "range_high", "note", "lab_id")
-CHANGE_COLUMNS = ("cohort_id", "source_id", "label", "condition", "n", "analyte", "day", "value", "unit", "note",
-                  "lab_id")
+CHANGE_COLUMNS = ("cohort_id", "source_id", "label", "design_label", "condition", "n", "analyte", "day", "value",
+                  "unit", "note", "lab_id")
 
 
 # ---------------------------------------------------------------------------
@@ -126,9 +168,9 @@ def unstandardised_count(labs: pd.DataFrame, analyte: str) -> int:
 
 
 def _pick(rows: pd.DataFrame) -> pd.DataFrame:
-    """One row per patient by the pairing rule (see the module docstring)."""
+    """One *before* row per patient (see the module docstring)."""
     if rows.empty:
-        return rows.assign(n_values=pd.Series([], dtype=np.int64))
+        return rows.assign(n_values=pd.Series([], dtype=np.int64)).set_index("entity_id")
     ranked = rows.assign(
         has_day=rows["day"].notna().astype(int),
         day_key=rows["day"].fillna(-np.inf),
@@ -139,7 +181,30 @@ def _pick(rows: pd.DataFrame) -> pd.DataFrame:
     return last
 
 
-def lab_pairs(labs: pd.DataFrame, analyte: str) -> pd.DataFrame:
+def _pick_after(rows: pd.DataFrame, window: str) -> tuple[pd.DataFrame, pd.Series]:
+    """One *after* row per patient (see the module docstring), and per patient the after values not used."""
+    target, lo, hi = _window(window)
+    counts = rows.groupby("entity_id", sort=False).size()
+    day = rows["day"].astype(float)
+    inside = rows.loc[(day >= lo).to_numpy() & (day <= hi).to_numpy()]
+    ranked = inside.assign(dist=(inside["day"].astype(float) - target).abs(),
+                           neg_order=-inside["order"]).sort_values(
+        ["entity_id", "dist", "day", "neg_order"], kind="mergesort")
+    first = ranked.groupby("entity_id", sort=False).head(1).set_index("entity_id")
+    first = first.drop(columns=["dist", "neg_order"])
+    # a patient with no dated after value at all: the undated one (last in table order)
+    dated = set(rows.loc[day.notna().to_numpy(), "entity_id"])
+    undated = rows.loc[day.isna().to_numpy() & ~rows["entity_id"].isin(dated).to_numpy()]
+    last = undated.sort_values(["entity_id", "order"], kind="mergesort").groupby(
+        "entity_id", sort=False).tail(1).set_index("entity_id")
+    chosen = pd.concat([first, last[first.columns] if len(last) else last.reindex(columns=first.columns)])
+    chosen["n_values"] = counts.reindex(chosen.index).astype(np.int64)
+    used = pd.Series(1, index=chosen.index).reindex(counts.index).fillna(0)
+    not_used = (counts - used).astype(np.int64)
+    return chosen, not_used
+
+
+def lab_pairs(labs: pd.DataFrame, analyte: str, window: str = DEFAULT_WINDOW) -> pd.DataFrame:
     """One before and one after value per patient, chosen by the pairing rule.
 
     Parameters
@@ -148,25 +213,31 @@ def lab_pairs(labs: pd.DataFrame, analyte: str) -> pd.DataFrame:
         Rows of the ``labs`` table (already filtered to the view).
     analyte : str
         Code from :data:`lib.schema.ANALYTES`.
+    window : str, default :data:`DEFAULT_WINDOW`
+        Key of :data:`PAIRING_WINDOWS` for the after value.
 
     Returns
     -------
     DataFrame
         Columns ``entity_id, before, after, change, unit, before_day,
-        after_day, n_before_values, n_after_values``: one row per patient
-        with at least one standardised value of ``analyte``, sorted by
+        after_day, n_before_values, n_after_values, n_after_not_used``: one
+        row per patient with at least one standardised value of ``analyte``
+        (before, or after within the window, or after outside it), sorted by
         ``entity_id``. ``change = after - before`` (NaN when a side is
-        missing); ``unit`` is the analyte's standard unit; the ``n_*_values``
-        columns count the usable values the patient had on that side (the
-        pairing rule picked one of them).
+        missing); ``unit`` is the analyte's standard unit; ``n_*_values``
+        count the usable values the patient had on that side;
+        ``n_after_not_used`` the after values the rule did not use (the
+        others in the window, undated ones, those outside the window).
     """
     if analyte not in schema.ANALYTE_UNITS:
         raise ValueError(f"unknown analyte {analyte!r}")
+    _window(window)
     rows = _patient_rows(labs, analyte)
     rows = rows.loc[rows["value"].notna()]
     before = _pick(rows.loc[rows["timepoint"] == "before"])
-    after = _pick(rows.loc[rows["timepoint"] == "after"])
-    ids = sorted(set(before.index) | set(after.index))
+    after, not_used = _pick_after(rows.loc[rows["timepoint"] == "after"], window)
+    all_after = rows.loc[rows["timepoint"] == "after"].groupby("entity_id").size()
+    ids = sorted(set(before.index) | set(all_after.index))
     b = before.reindex(ids)
     a = after.reindex(ids)
     out = pd.DataFrame({
@@ -177,7 +248,8 @@ def lab_pairs(labs: pd.DataFrame, analyte: str) -> pd.DataFrame:
         "before_day": b["day"].to_numpy(dtype=float),
         "after_day": a["day"].to_numpy(dtype=float),
         "n_before_values": b["n_values"].fillna(0).to_numpy(dtype=np.int64),
-        "n_after_values": a["n_values"].fillna(0).to_numpy(dtype=np.int64),
+        "n_after_values": all_after.reindex(ids).fillna(0).to_numpy(dtype=np.int64),
+        "n_after_not_used": not_used.reindex(ids).fillna(0).to_numpy(dtype=np.int64),
     })
     out.insert(3, "change", out["after"] - out["before"])
     return out[list(PAIR_COLUMNS)]
@@ -229,13 +301,14 @@ class LabTestSummary:
     n_before_only, n_after_only : int
         Patients with a value on one side only.
     n_before, n_after : int
-        Values on each side (the samples of the rank-sum test).
+        Patients with a value on each side.
     paired : PairedChangeResult or None
         :func:`lib.stats.paired_change` on the complete pairs; None without a
         pair (``paired_note`` says why).
     rank_sum : TwoSampleResult or None
         :func:`lib.stats.two_sample` with ``a`` = after values and ``b`` =
-        before values; None when a side is empty (``rank_sum_note``).
+        before values, run only where the data are unpaired (no complete
+        pair); None otherwise (``rank_sum_note`` says why).
     paired_note, rank_sum_note : str
         Why a test is absent ("" when it was run).
     """
@@ -253,7 +326,7 @@ class LabTestSummary:
 
 
 def lab_test_summary(pairs: pd.DataFrame) -> LabTestSummary:
-    """Paired Wilcoxon signed-rank test and, for comparison, the rank-sum test.
+    """The paired Wilcoxon signed-rank test, or the rank-sum test where the data are unpaired.
 
     Parameters
     ----------
@@ -266,11 +339,13 @@ def lab_test_summary(pairs: pd.DataFrame) -> LabTestSummary:
 
     Notes
     -----
-    The paired test is the one to read: it compares each patient with
-    themself (R ``wilcox.test(after, before, paired = TRUE)``). The rank-sum
-    test (R ``wilcox.test(after, before)``) ignores the pairing; it is given
-    because the 2024 DIRA review used it, and it can also use patients with
-    only one side.
+    With at least one complete pair, the signed-rank test compares each
+    patient with themself (R ``wilcox.test(after, before, paired = TRUE)``)
+    and the rank-sum test is not run (``rank_sum_note`` says why): on paired
+    values it ignores the pairing and counts the same patients in both
+    groups. Only when no patient has both sides but both sides have values
+    is the rank-sum test (R ``wilcox.test(after, before)``) run, on the
+    before and after values as independent groups.
     """
     has_b = pairs["before"].notna().to_numpy()
     has_a = pairs["after"].notna().to_numpy()
@@ -284,7 +359,10 @@ def lab_test_summary(pairs: pd.DataFrame) -> LabTestSummary:
         paired_note = "no patient has both a before and an after value"
     rank_sum: TwoSampleResult | None = None
     rank_sum_note = ""
-    if has_a.any() and has_b.any():
+    if both.any():
+        rank_sum_note = ("not run: the values are paired, and a rank-sum test would ignore the pairing and "
+                         "count the same patients in both groups")
+    elif has_a.any() and has_b.any():
         rank_sum = two_sample(pairs.loc[has_a, "after"].to_numpy(dtype=float),
                               pairs.loc[has_b, "before"].to_numpy(dtype=float))
     else:
@@ -358,10 +436,13 @@ def lab_coverage(labs: pd.DataFrame, cases: pd.DataFrame, analyte: str) -> LabCo
 # ---------------------------------------------------------------------------
 
 def _cohort_info(cohorts: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
+    from lib.counts import design_labels
+
     labels = cohort_labels(cohorts, sources)
     return pd.DataFrame({
         "source_id": cohorts["source_id"].to_numpy(dtype=object),
         "label": labels.to_numpy(dtype=object),
+        "design_label": design_labels(cohorts, sources).to_numpy(dtype=object),
         "condition": cohorts["condition"].to_numpy(dtype=object),
         "n": cohorts["n"].to_numpy(dtype=float, na_value=np.nan),
     }, index=pd.Index(cohorts["cohort_id"].to_numpy(dtype=object), name="cohort_id"))
@@ -388,11 +469,12 @@ def cohort_lab_summary(labs: pd.DataFrame, cohorts: pd.DataFrame, sources: pd.Da
     Returns
     -------
     DataFrame
-        Columns ``cohort_id, source_id, label, condition, n, timepoint, day,
-        statistic, value, unit, sd, iqr_low, iqr_high, range_low, range_high,
-        note, lab_id``: one row per reported mean or median, in the
-        analyte's standard unit. ``label`` is "First author year" (the source
-        id when no author is stated) plus the subgroup. Spread statistics
+        Columns ``cohort_id, source_id, label, design_label, condition, n,
+        timepoint, day, statistic, value, unit, sd, iqr_low, iqr_high,
+        range_low, range_high, note, lab_id``: one row per reported mean or
+        median, in the analyte's standard unit. ``label`` is
+        :func:`lib.citations.cohort_labels`; ``design_label`` is
+        :func:`lib.counts.design_labels`. Spread statistics
         reported for the same cohort, timepoint and day are attached as
         columns (NaN when not reported); a spread without a mean or median is
         not shown. Sorted by label (ignoring case), timepoint (before first), day.
@@ -416,6 +498,7 @@ def cohort_lab_summary(labs: pd.DataFrame, cohorts: pd.DataFrame, sources: pd.Da
         "cohort_id": pd.Series(cid, dtype=object),
         "source_id": info["source_id"].reindex(cid).to_numpy(dtype=object),
         "label": info["label"].reindex(cid).to_numpy(dtype=object),
+        "design_label": info["design_label"].reindex(cid).to_numpy(dtype=object),
         "condition": info["condition"].reindex(cid).to_numpy(dtype=object),
         "n": info["n"].reindex(cid).to_numpy(dtype=float),
         "timepoint": loc["timepoint"].to_numpy(dtype=object),
@@ -448,8 +531,8 @@ def reported_changes(labs: pd.DataFrame, cohorts: pd.DataFrame, sources: pd.Data
     Returns
     -------
     DataFrame
-        Columns ``cohort_id, source_id, label, condition, n, analyte, day,
-        value, unit, note, lab_id``; ``value`` is the reported mean change
+        Columns ``cohort_id, source_id, label, design_label, condition, n,
+        analyte, day, value, unit, note, lab_id``; ``value`` is the reported mean change
         (after minus before) in the analyte's standard unit ``unit``. Sorted
         by label (ignoring case), then analyte in schema order.
     """
@@ -468,6 +551,7 @@ def reported_changes(labs: pd.DataFrame, cohorts: pd.DataFrame, sources: pd.Data
         "cohort_id": pd.Series(cid, dtype=object),
         "source_id": info["source_id"].reindex(cid).to_numpy(dtype=object),
         "label": info["label"].reindex(cid).to_numpy(dtype=object),
+        "design_label": info["design_label"].reindex(cid).to_numpy(dtype=object),
         "condition": info["condition"].reindex(cid).to_numpy(dtype=object),
         "n": info["n"].reindex(cid).to_numpy(dtype=float),
         "analyte": rows["analyte"].to_numpy(dtype=object),

@@ -185,3 +185,116 @@ def verification_summary(ds: Dataset) -> pd.DataFrame:
             "checks_fixed": int((sub["outcome"] == "fixed").sum()),
         })
     return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------------------
+# Statistical methods (the text of the Data and methods page)
+# ---------------------------------------------------------------------------
+
+def statistical_methods() -> str:
+    """The statistical methods and rules of every page, as Markdown (the Data and methods page shows it).
+
+    Built from the constants the code uses (:data:`lib.pooled.MIN_STUDIES`,
+    :data:`lib.outcomes.MIN_STATED_FOR_RATE`, the pairing windows of
+    :mod:`lib.labs`, ...), so the text cannot drift from the rules.
+    """
+    from lib import labs, outcomes, pooled
+
+    windows = "; ".join(f"`{k}` {v.lower()}" for k, v in labs.PAIRING_WINDOW_LABELS.items())
+    return f"""
+**Per condition by default.** Every headline and summary figure (Overview, Outcomes, Evidence summary) is given
+per condition: DIRA, MAS, secondary HLH and primary HLH are never added into one rate. A figure across
+conditions appears only with a warning (Pooled evidence, Outcomes with "All patients together", Labs).
+
+**Outcome categories keep what the source says.** A patient's response is *complete*, *partial*, *improved
+(not graded)* (the source describes improvement, control or resolution without a grade) or *none*; an empty
+cell is *not stated* and is never counted as no response. Every rate shows its denominator (the patients with
+the outcome stated) and, where some patients' outcome is not stated, the range from "all of them did not
+respond / survived" to "all of them responded / died" (denominator: every patient). A category nobody is
+coded in is not named in a headline. Deaths of individually described patients are given as "k deaths
+reported among n patients (status stated for m)", never as a bare percentage of the stated few: case reports
+state deaths and leave survival implicit, so a share of the stated few overstates mortality.
+
+**Small numbers.** Below {outcomes.MIN_STATED_FOR_RATE} patients with the outcome stated, a subgroup shows
+"k of n" without a percentage or bar (response and deaths by subgroup on Outcomes, the Overview headlines and
+the Evidence summary).
+
+**Proportions** (response, death): Clopper-Pearson exact 95% confidence intervals (R `binom.test`), chosen
+because groups are small and proportions often 0% or 100% (Clopper and Pearson 1934).
+
+**Counting patients once.** One count is used everywhere (Overview, Evidence summary): individually described
+patients plus the patients of primary cohorts (not pooled reviews, and a study's subgroup rows not added to its
+whole-study row), with a patient who is described individually *and* counted in a cohort counted once. Pooled
+reviews re-count published patients, and how many of theirs are also here cannot be told from aggregates; they
+are reported apart, as "up to M more who may overlap", which gives an upper bound (at most primary + M).
+
+**Which cohorts are pooled** (Pooled evidence page and the Evidence summary use one rule, `lib.pooled.select`):
+
+- only cohort rows; case reports are never pooled as studies; pooled reviews are left out;
+- a cohort that does not report the outcome is left out (never counted as 0);
+- **at least {pooled.MIN_STUDIES} studies**: with two, the between-study variance cannot be estimated and the
+  interval depends on an arbitrary choice;
+- **at most one row per study**: a whole-study row, or its subgroups when the whole study is not in view, but
+  never two sibling subgroups in one pool (that would count one study as two);
+- **response is pooled only within one outcome class** (early response within 2 weeks, remission, sustained
+  remission at follow-up, surrogate score); the class is a view option (`_pooled_class`) and is named on the
+  page; "all classes" lists the studies without a pooled figure;
+- counts that refer to treated **episodes** are pooled as episodes (denominator = episodes) and the page says
+  which studies count episodes.
+
+Otherwise the studies are shown with their own exact intervals and no pooled figure, with the reason.
+
+**Model** (`_pooled_method`, `_pooled_test`). Default: the **binomial-normal random-intercept model (GLMM)**
+fitted by maximum likelihood on the exact binomial likelihood (R `metafor::rma.glmm(measure = "PLO")`, Wald z
+intervals). Why: the studies are small and many report 0% or 100%. The usual normal-normal model on
+logit proportions needs a 0.5 continuity correction for such studies and treats each study's estimated
+variance as known; both pull the pooled proportion towards 50% and misweight small studies (Stijnen, Hamza
+and Özdemir 2010; Schwarzer et al. 2019; Lin and Chu 2020). The GLMM needs neither. Its Wald interval can be
+too narrow when there are few studies, so every pool also reports, as a sensitivity analysis, the
+normal-normal model with REML and the **Knapp-Hartung** adjustment; where the two disagree, the difference is
+part of the uncertainty. The page also offers the normal-normal model (REML or DerSimonian-Laird) with
+Knapp-Hartung t-based intervals (default for that model) or normal z intervals (R `metafor::rma(measure =
+"PLO", method, test)`). Knapp-Hartung is the default there because z intervals undercover badly with few
+studies (IntHout, Ioannidis and Borm 2014); with very few studies that agree closely it can be narrower than
+the z interval (Röver, Knapp and Friede 2015), which the sensitivity analysis and the prediction interval
+show.
+
+**Heterogeneity, honestly.** With fewer than {pooled.MIN_STUDIES_HETEROGENEITY} studies, or with τ² estimated
+as 0, the page says that heterogeneity cannot be assessed: I² = 0 then reflects too few, too small studies,
+not agreement (von Hippel 2015). The **prediction interval** is the range in which the true proportion of a
+new study like these is expected to lie (IntHout et al. 2016); with τ² = 0 it equals the confidence interval,
+which the page says. Every pool shows a **leave-one-out** table (R `leave1out`), and subgroups come with the
+**test of subgroup differences** (Q between: a meta-regression on the subgroup with one shared τ², R
+`rma(..., mods = ~ factor(group))`).
+
+**Labs before and after.** Each patient contributes one before and one after value. Pairing window
+(`_labs_window`; the Evidence summary uses the same rule and prints the same sentence): {labs.pairing_rule_text()}
+Windows offered: {windows}. Paired patients are compared with the Wilcoxon signed-rank test (R
+`wilcox.test(paired = TRUE)`). The rank-sum test is shown only where the data are unpaired (no patient has
+both values); on paired data it would ignore the pairing and count the same patients twice.
+
+**Survival**: Kaplan-Meier with Greenwood variance and log-log confidence limits (R `survfit`,
+`conf.type = "log-log"`); log-rank test between subgroups (R `survdiff`). **Response with death competing**:
+Aalen-Johansen cumulative incidence (R `survfit` multi-state).
+
+**Labels.** Studies are named by first author, year and journal (`lib.citations`), never by an internal id;
+every cohort table states the design (cohort, case series, pooled review).
+
+References: Clopper CJ, Pearson ES. Biometrika 1934;26:404-13. Stijnen T, Hamza TH, Özdemir P. Random effects
+meta-analysis of event outcome in the framework of the generalized linear mixed model with applications in
+sparse data. Stat Med 2010;29:3046-67. Schwarzer G, Chemaitelly H, Abu-Raddad LJ, Rücker G. Seriously
+misleading results using inverse of Freeman-Tukey double arcsine transformation in meta-analysis of single
+proportions. Res Synth Methods 2019;10:476-83. Lin L, Chu H. Meta-analysis of proportions using generalized
+linear mixed models. Epidemiology 2020;31:713-7. IntHout J, Ioannidis JPA, Borm GF. The
+Hartung-Knapp-Sidik-Jonkman method for random effects meta-analysis is straightforward and considerably
+outperforms the standard DerSimonian-Laird method. BMC Med Res Methodol 2014;14:25. Röver C, Knapp G, Friede
+T. Hartung-Knapp-Sidik-Jonkman approach and its modification for random-effects meta-analysis with few
+studies. BMC Med Res Methodol 2015;15:99. IntHout J, Ioannidis JPA, Rovers MM, Goeman JJ. Plea for routinely
+presenting prediction intervals in meta-analysis. BMJ Open 2016;6:e010247. von Hippel PT. The heterogeneity
+statistic I² can be biased in small meta-analyses. BMC Med Res Methodol 2015;15:35. Viechtbauer W. Conducting
+meta-analyses in R with the metafor package. J Stat Softw 2010;36(3).
+"""
+
+
+METHODS = statistical_methods()
+"""The statistical methods text (Markdown) of the Data and methods page."""

@@ -1,27 +1,39 @@
 """Outcomes of individually described patients and of cohorts (pure pandas).
 
-The Outcomes page shows four things, each prepared here and computed with
+The Outcomes page shows five things, each prepared here and computed with
 :mod:`lib.stats`:
 
-1. Response (complete / partial / none / not stated) by a subgroup, with exact
-   Clopper-Pearson intervals (:func:`response_by`).
-2. Kaplan-Meier survival from ``followup_days`` and ``death``, optionally by
+1. Response (complete / partial / improved, not graded / none / not stated)
+   by a subgroup, with exact Clopper-Pearson intervals and the range over the
+   patients whose response is not stated (:func:`response_by`).
+2. Deaths by the same subgroup, with the status-stated denominator and the
+   range over the patients whose survival is not stated (:func:`deaths_by`).
+3. Kaplan-Meier survival from ``followup_days`` and ``death``, optionally by
    subgroup with a log-rank test (:func:`survival_data`, :func:`km_by`,
    :func:`km_curve`, :func:`risk_table`).
-3. Cumulative incidence of response with death as a competing event
+4. Cumulative incidence of response with death as a competing event
    (:func:`competing_data`).
-4. Cohort-level responders and deaths with exact intervals
+5. Cohort-level responders and deaths with exact intervals
    (:func:`cohort_outcomes`).
 
 Data rules (a missing value is never read as 0, "no" or "alive")
 -----------------------------------------------------------------
 * Response: ``response`` empty is *not stated* and is counted apart; it is
-  never counted as no response. Percentages use the patients whose response is
-  stated as denominator.
+  never counted as no response. ``improved`` (the source describes
+  improvement, control or resolution without a grade) counts as a response
+  but not as complete. Rates use the patients whose response is stated as
+  denominator and always come with the range from "every not-stated patient
+  did not respond" to "every one did" (denominator: all patients).
+* Deaths: ``death`` true = died, false = alive, empty = not stated. Case
+  reports state deaths and leave survival implicit, so deaths are reported
+  as "k deaths among n patients (status stated for m)" with the same range.
+* Small numbers: a subgroup rate is shown only when at least
+  :data:`MIN_STATED_FOR_RATE` patients have the outcome stated; below that
+  the page gives "k of n" without a percentage.
 * Survival: event = ``death`` true, time = ``followup_days``; censored =
   ``death`` false with ``followup_days``. A patient without ``followup_days``,
   or with ``followup_days`` but ``death`` not stated, is left out and counted.
-* Competing risks: status 1 = response (complete or partial) at
+* Competing risks: status 1 = response (complete, partial or improved) at
   ``days_to_response``; status 2 = death without a prior response, at
   ``followup_days``; status 0 = no response and alive, censored at
   ``followup_days``. A responder without ``days_to_response``, a non-responder
@@ -182,17 +194,44 @@ def _group_order(by: str, keys) -> list:
 
 
 # ---------------------------------------------------------------------------
-# 1. Response by subgroup
+# 1. Response and deaths by subgroup
 # ---------------------------------------------------------------------------
 
+#: A subgroup rate (percentage, interval, bar) is shown only when at least this
+#: many patients have the outcome stated; below it the page shows "k of n".
+MIN_STATED_FOR_RATE = 5
+
+#: Response categories that count as a response (``improved`` is the source
+#: describing improvement without a grade).
+RESPONDED = ("complete", "partial", "improved")
+
 RESPONSE_COLUMNS = [
-    "group", "label", "n", "complete", "partial", "none", "not_stated", "n_stated",
-    "pct_complete", "ci_lower", "ci_upper", "pct_any", "any_ci_lower", "any_ci_upper",
+    "group", "label", "n", "complete", "partial", "improved", "none", "not_stated", "n_stated",
+    "responders", "response_pct", "response_ci_lower", "response_ci_upper", "response_if_none",
+    "response_if_all", "complete_pct", "complete_ci_lower", "complete_ci_upper", "complete_if_none",
+    "complete_if_all", "rate_shown",
+]
+
+DEATH_COLUMNS = [
+    "group", "label", "n", "died", "alive", "not_stated", "n_stated", "death_pct", "death_ci_lower",
+    "death_ci_upper", "death_if_none", "death_if_all", "rate_shown",
 ]
 
 
+def _exact(k: int, n: int, conf: float) -> tuple[float, float, float]:
+    if n < 1:
+        return np.nan, np.nan, np.nan
+    r = proportion_ci(int(k), int(n), conf=conf)
+    return r.estimate, r.ci_lower, r.ci_upper
+
+
+def _empty(columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series([], dtype=object if c in ("group", "label") else
+                                      (bool if c == "rate_shown" else float)) for c in columns})
+
+
 def response_by(cases: pd.DataFrame, by: str, conf: float = 0.95) -> pd.DataFrame:
-    """Response counts and exact intervals per subgroup.
+    """Response categories, the response rate with its exact interval, and its range over the missing.
 
     Parameters
     ----------
@@ -206,48 +245,116 @@ def response_by(cases: pd.DataFrame, by: str, conf: float = 0.95) -> pd.DataFram
     Returns
     -------
     DataFrame
-        Columns :data:`RESPONSE_COLUMNS`, one row per subgroup present (in
-        vocabulary order, "not stated" last; ``group`` is ``None`` there):
-        ``n`` patients; ``complete``, ``partial``, ``none``, ``not_stated``
-        counts (they add up to ``n``); ``n_stated`` = complete + partial +
-        none; ``pct_complete`` = complete / n_stated with its exact
-        Clopper-Pearson limits ``ci_lower``, ``ci_upper``; ``pct_any`` =
-        (complete + partial) / n_stated with ``any_ci_lower``,
-        ``any_ci_upper``. Proportions are fractions (0-1), NaN when
-        ``n_stated`` is 0. Empty input gives an empty frame with the columns.
+        Columns :data:`RESPONSE_COLUMNS`, one row per subgroup present
+        (vocabulary order, "not stated" last with ``group`` None):
+
+        * ``n`` patients; ``complete``, ``partial``, ``improved`` (the source
+          describes improvement without a grade), ``none`` and
+          ``not_stated`` add up to ``n``; ``n_stated = n - not_stated``.
+        * ``responders`` = complete + partial + improved;
+          ``response_pct`` = responders / n_stated with exact limits
+          ``response_ci_lower``/``response_ci_upper``;
+          ``response_if_none`` = responders / n (every patient whose response
+          is not stated did not respond) and ``response_if_all`` =
+          (responders + not_stated) / n (every one did).
+        * ``complete_pct`` = complete / n_stated with exact limits. An
+          ``improved`` patient may have had a complete response the source
+          did not grade, so ``complete_if_none`` = complete / n and
+          ``complete_if_all`` = (complete + improved + not_stated) / n.
+        * ``rate_shown``: ``n_stated >= MIN_STATED_FOR_RATE`` (below it a
+          page shows counts only).
+
+        Proportions are fractions (0-1), NaN when their denominator is 0.
 
     Notes
     -----
-    The limits are :func:`lib.stats.proportion_ci` (method ``"exact"``), which
-    matches R ``binom.test(k, n)$conf.int``.
+    The limits are :func:`lib.stats.proportion_ci` (method ``"exact"``),
+    which matches R ``binom.test(k, n)$conf.int``.
     """
     if cases.empty:
-        return pd.DataFrame({c: pd.Series([], dtype=object if c in ("group", "label") else float)
-                             for c in RESPONSE_COLUMNS})
+        return _empty(RESPONSE_COLUMNS)
     keys = subgroup(cases, by)
     resp = cases["response"]
     rows = []
     for key in _group_order(by, keys.tolist()):
         in_group = keys.isna() if key is None else keys.eq(key)
         r = resp[in_group.to_numpy(dtype=bool)]
-        complete = int((r == "complete").sum())
-        partial = int((r == "partial").sum())
-        none_ = int((r == "none").sum())
+        counts = {c: int((r == c).sum()) for c in schema.RESPONSES}
         n = int(len(r))
-        stated = complete + partial + none_
-        row = {"group": key, "label": group_label(by, key), "n": n, "complete": complete,
-               "partial": partial, "none": none_, "not_stated": n - stated, "n_stated": stated}
-        if stated:
-            c = proportion_ci(complete, stated, conf=conf)
-            a = proportion_ci(complete + partial, stated, conf=conf)
-            row.update(pct_complete=c.estimate, ci_lower=c.ci_lower, ci_upper=c.ci_upper,
-                       pct_any=a.estimate, any_ci_lower=a.ci_lower, any_ci_upper=a.ci_upper)
-        else:
-            row.update(pct_complete=np.nan, ci_lower=np.nan, ci_upper=np.nan,
-                       pct_any=np.nan, any_ci_lower=np.nan, any_ci_upper=np.nan)
-        rows.append(row)
+        stated = sum(counts.values())
+        ns = n - stated
+        responders = sum(counts[c] for c in RESPONDED)
+        rp, rl, ru = _exact(responders, stated, conf)
+        cp, cl, cu = _exact(counts["complete"], stated, conf)
+        rows.append({
+            "group": key, "label": group_label(by, key), "n": n, **counts, "not_stated": ns,
+            "n_stated": stated, "responders": responders,
+            "response_pct": rp, "response_ci_lower": rl, "response_ci_upper": ru,
+            "response_if_none": responders / n if n else np.nan,
+            "response_if_all": (responders + ns) / n if n else np.nan,
+            "complete_pct": cp, "complete_ci_lower": cl, "complete_ci_upper": cu,
+            "complete_if_none": counts["complete"] / n if n else np.nan,
+            "complete_if_all": (counts["complete"] + counts["improved"] + ns) / n if n else np.nan,
+            "rate_shown": stated >= MIN_STATED_FOR_RATE,
+        })
     out = pd.DataFrame(rows, columns=RESPONSE_COLUMNS)
     out["group"] = pd.Series([r["group"] for r in rows], dtype=object)
+    out["rate_shown"] = out["rate_shown"].astype(bool)
+    return out
+
+
+def deaths_by(cases: pd.DataFrame, by: str, conf: float = 0.95) -> pd.DataFrame:
+    """Deaths reported per subgroup, with the status-stated denominator and the range over the missing.
+
+    Parameters
+    ----------
+    cases : DataFrame
+        Case rows (schema ``cases``); ``death`` true = died, false = alive,
+        empty = survival not stated.
+    by : str
+        One of :data:`SUBGROUPS`.
+    conf : float, default 0.95
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`DEATH_COLUMNS`, one row per subgroup present
+        (vocabulary order, "not stated" last): ``n`` patients, ``died``,
+        ``alive``, ``not_stated`` (add up to ``n``), ``n_stated``;
+        ``death_pct`` = died / n_stated with exact limits;
+        ``death_if_none`` = died / n (every patient whose status is not stated
+        survived) and ``death_if_all`` = (died + not_stated) / n (every one
+        died); ``rate_shown`` as in :func:`response_by`.
+
+    Notes
+    -----
+    Case reports state deaths and often leave survival implicit, so
+    ``death_pct`` (a share of the stated few) overstates mortality when most
+    statuses are missing; pages lead with "k deaths among n patients (status
+    stated for m)" and the range. Limits: R ``binom.test``.
+    """
+    if cases.empty:
+        return _empty(DEATH_COLUMNS)
+    keys = subgroup(cases, by)
+    death = pd.Series([_bool_or_none(v) for v in cases["death"]], dtype=object, index=cases.index)
+    rows = []
+    for key in _group_order(by, keys.tolist()):
+        in_group = (keys.isna() if key is None else keys.eq(key)).to_numpy(dtype=bool)
+        d = death[in_group]
+        died = int(sum(1 for v in d if v is True))
+        alive = int(sum(1 for v in d if v is False))
+        n = int(len(d))
+        stated = died + alive
+        ns = n - stated
+        p, lo, hi = _exact(died, stated, conf)
+        rows.append({"group": key, "label": group_label(by, key), "n": n, "died": died, "alive": alive,
+                     "not_stated": ns, "n_stated": stated, "death_pct": p, "death_ci_lower": lo,
+                     "death_ci_upper": hi, "death_if_none": died / n if n else np.nan,
+                     "death_if_all": (died + ns) / n if n else np.nan,
+                     "rate_shown": stated >= MIN_STATED_FOR_RATE})
+    out = pd.DataFrame(rows, columns=DEATH_COLUMNS)
+    out["group"] = pd.Series([r["group"] for r in rows], dtype=object)
+    out["rate_shown"] = out["rate_shown"].astype(bool)
     return out
 
 
@@ -619,7 +726,7 @@ def competing_data(cases: pd.DataFrame) -> CompetingData:
         died = _bool_or_none(rec.death)
         if resp is None:
             n_ns += 1
-        elif resp in ("complete", "partial"):
+        elif resp in RESPONDED:
             if d2r is None:
                 n_rnt += 1
             else:
@@ -635,7 +742,7 @@ def competing_data(cases: pd.DataFrame) -> CompetingData:
                          n_responder_no_time=n_rnt, n_nonresponder_incomplete=n_nri)
 
 
-EVENT_LABELS = {1: "Response (complete or partial)", 2: "Death without response"}
+EVENT_LABELS = {1: "Response (complete, partial or improved)", 2: "Death without response"}
 
 
 def cif_curves(data: CompetingData, conf: float = 0.95) -> pd.DataFrame:
@@ -686,10 +793,11 @@ def cif_curves(data: CompetingData, conf: float = 0.95) -> pd.DataFrame:
 # ---------------------------------------------------------------------------
 
 COHORT_COLUMNS = [
-    "cohort_id", "source_id", "first_author", "year", "subgroup", "condition", "trigger", "n",
+    "cohort_id", "source_id", "label", "design", "design_label", "pooled_review", "year", "subgroup",
+    "condition", "trigger", "n", "counts_refer_to", "denominator",
     "responders", "resp_pct", "resp_ci_lower", "resp_ci_upper",
     "complete_responders", "complete_pct", "complete_ci_lower", "complete_ci_upper",
-    "response_definition", "response_timepoint",
+    "response_class", "response_definition", "response_timepoint",
     "deaths", "death_pct", "death_ci_lower", "death_ci_upper", "deaths_timepoint",
     "survival_pct", "survival_time_days",
 ]
@@ -703,14 +811,14 @@ def _ci_or_nan(k, n, conf):
 
 
 def cohort_outcomes(cohorts: pd.DataFrame, sources: pd.DataFrame, conf: float = 0.95) -> pd.DataFrame:
-    """Responders/n and deaths/n per cohort with exact intervals.
+    """Responders and deaths per cohort with exact intervals, labelled and with their design.
 
     Parameters
     ----------
     cohorts : DataFrame
         Cohort rows (schema ``cohorts``).
     sources : DataFrame
-        Source rows (for first author and year).
+        Source rows (for the study label and year).
     conf : float, default 0.95
 
     Returns
@@ -719,39 +827,53 @@ def cohort_outcomes(cohorts: pd.DataFrame, sources: pd.DataFrame, conf: float = 
         Columns :data:`COHORT_COLUMNS`, one row per cohort that reports
         responders, complete responders, deaths or a survival estimate
         (others are left out; count them with ``len(cohorts) - len(result)``).
-        Proportions are fractions with exact Clopper-Pearson limits
-        (:func:`lib.stats.proportion_ci`, R ``binom.test``); NaN when the
-        count is not reported (never 0). Each cohort keeps the source's own
-        response definition and time frames. Sorted by year, then cohort id.
+        ``label`` is :func:`lib.citations.cohort_labels`; ``design_label`` is
+        :func:`lib.counts.design_labels` and ``pooled_review`` marks reviews
+        that pool published patients (their patients are counted elsewhere
+        too). ``denominator`` is ``n_episodes`` where the counts refer to
+        episodes, otherwise ``n``. Proportions are count / denominator with
+        exact Clopper-Pearson limits (:func:`lib.stats.proportion_ci`, R
+        ``binom.test``); NaN when the count is not reported (never 0). Each
+        cohort keeps the source's own response definition, its outcome class
+        and time frames. Sorted by year, then label.
     """
-    src = sources.set_index("source_id") if len(sources) else pd.DataFrame(columns=["first_author", "year"])
+    from lib.citations import cohort_labels
+    from lib.counts import count_denominators, design_labels
+
+    labels = cohort_labels(cohorts, sources)
+    designs = design_labels(cohorts, sources)
+    denominators = count_denominators(cohorts)
+    year = dict(zip(sources["source_id"], sources["year"])) if len(sources) else {}
     rows = []
-    for rec in cohorts.itertuples(index=False):
+    for idx, rec in zip(cohorts.index, cohorts.itertuples(index=False)):
         reported = [rec.responders, rec.complete_responders, rec.deaths, rec.survival_pct]
         if all(pd.isna(v) for v in reported):
             continue
-        rp, rl, ru = _ci_or_nan(rec.responders, rec.n, conf)
-        cp, cl, cu = _ci_or_nan(rec.complete_responders, rec.n, conf)
-        dp, dl, du = _ci_or_nan(rec.deaths, rec.n, conf)
+        den = denominators.loc[idx]
+        rp, rl, ru = _ci_or_nan(rec.responders, den, conf)
+        cp, cl, cu = _ci_or_nan(rec.complete_responders, den, conf)
+        dp, dl, du = _ci_or_nan(rec.deaths, den, conf)
         s = rec.source_id
         rows.append({
-            "cohort_id": rec.cohort_id, "source_id": s,
-            "first_author": src["first_author"].get(s) if s in src.index else None,
-            "year": src["year"].get(s) if s in src.index else None,
-            "subgroup": rec.subgroup, "condition": rec.condition, "trigger": rec.trigger, "n": rec.n,
+            "cohort_id": rec.cohort_id, "source_id": s, "label": labels.loc[idx], "design": rec.design,
+            "design_label": designs.loc[idx], "pooled_review": rec.design == "pooled_review",
+            "year": year.get(s), "subgroup": rec.subgroup, "condition": rec.condition, "trigger": rec.trigger,
+            "n": rec.n, "counts_refer_to": rec.counts_refer_to if not pd.isna(rec.counts_refer_to) else "patients",
+            "denominator": den,
             "responders": rec.responders, "resp_pct": rp, "resp_ci_lower": rl, "resp_ci_upper": ru,
             "complete_responders": rec.complete_responders, "complete_pct": cp,
-            "complete_ci_lower": cl, "complete_ci_upper": cu,
+            "complete_ci_lower": cl, "complete_ci_upper": cu, "response_class": rec.response_class,
             "response_definition": rec.response_definition, "response_timepoint": rec.response_timepoint,
             "deaths": rec.deaths, "death_pct": dp, "death_ci_lower": dl, "death_ci_upper": du,
             "deaths_timepoint": rec.deaths_timepoint,
             "survival_pct": rec.survival_pct, "survival_time_days": rec.survival_time_days,
         })
     out = pd.DataFrame(rows, columns=COHORT_COLUMNS)
-    for c in ("n", "responders", "complete_responders", "deaths", "year"):
+    for c in ("n", "denominator", "responders", "complete_responders", "deaths", "year"):
         out[c] = pd.array([None if pd.isna(v) else int(v) for v in out[c]], dtype="Int64")
     for c in ("resp_pct", "resp_ci_lower", "resp_ci_upper", "complete_pct", "complete_ci_lower",
               "complete_ci_upper", "death_pct", "death_ci_lower", "death_ci_upper", "survival_pct",
               "survival_time_days"):
         out[c] = out[c].astype(float)
-    return out.sort_values(["year", "cohort_id"], na_position="last").reset_index(drop=True)
+    out["pooled_review"] = out["pooled_review"].astype(bool)
+    return out.sort_values(["year", "label"], na_position="last").reset_index(drop=True)

@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from lib import labs, schema, ui
+from lib.wording import plural
 
 TIMEPOINT_LABELS = {"before": "Before anakinra", "after": "After anakinra"}
 STAT_SYMBOLS = {"mean": "circle", "median": "diamond"}
@@ -58,12 +59,16 @@ if not ui.empty_message(view):
             "'Upload your data' page."
         )
     else:
-        c1, c2 = st.columns([2, 1])
+        c1, c2, c3 = st.columns([2, 2, 1])
         with c1:
             analyte = ui.view_option(
                 "labs_analyte", "Analyte (only those with values in view)", analytes, analytes[0],
                 format_func=lambda a: f"{schema.ANALYTE_LABELS[a]} ({schema.ANALYTE_UNITS[a]})")
         with c2:
+            window = ui.view_option("labs_window", labs.WINDOW_OPTION_LABEL, list(labs.PAIRING_WINDOWS),
+                                    labs.DEFAULT_WINDOW, format_func=labs.PAIRING_WINDOW_LABELS.get,
+                                    help=labs.WINDOW_OPTION_HELP)
+        with c3:
             scale = ui.view_option("labs_scale", "Y axis", ["linear", "log"], "linear",
                                    format_func=lambda s: "Linear" if s == "linear" else "Logarithmic",
                                    widget="radio")
@@ -74,7 +79,7 @@ if not ui.empty_message(view):
 
         # -------------------------------------------------------------- patients
         st.subheader("Patients: each patient's value before and after")
-        pairs = labs.lab_pairs(view.labs, analyte)
+        pairs = labs.lab_pairs(view.labs, analyte, window)
         coverage = labs.lab_coverage(view.labs, view.cases, analyte)
         summary = labs.lab_test_summary(pairs)
         if summary.n_patients == 0:
@@ -119,10 +124,15 @@ if not ui.empty_message(view):
             fig.update_layout(height=460, margin=dict(t=30, b=10), boxmode="overlay", yaxis=yaxis,
                               xaxis=dict(title="Timepoint"), legend=dict(orientation="h", y=-0.15))
             ui.chart(fig, key="labs_patients_chart", data=pairs, filename=f"labs_{analyte}_patients")
+            st.caption("Pairing rule: " + labs.pairing_rule_text(window))
             st.caption(
                 ui.n_caption(coverage.n_with_values, coverage.n_without_values, f"patients with a {name} value")
                 + f". {summary.n_pairs} with both sides (joined by a line), {summary.n_before_only} before only, "
                 f"{summary.n_after_only} after only. Boxes: median and quartiles of every value on that side."
+                + (f" {plural(int(pairs['n_after_not_used'].sum()), 'after value')} not used (outside the window, "
+                   "or not the nearest)." if int(pairs["n_after_not_used"].sum()) else "")
+                + (f" {plural(n_undated, 'after value')} without a stated day (used: the patient has no dated one)."
+                   if (n_undated := int((pairs["after"].notna() & pairs["after_day"].isna()).sum())) else "")
                 + (f" {coverage.n_rows_unstandardised} value(s) left out: unit could not be converted to {unit}."
                    if coverage.n_rows_unstandardised else "")
                 + log_note
@@ -131,6 +141,10 @@ if not ui.empty_message(view):
             )
 
             st.markdown("**Change after anakinra**")
+            paired_ids = pairs.loc[pairs["before"].notna() & pairs["after"].notna(), "entity_id"]
+            if paired_ids.map(dict(zip(view.cases["case_id"], view.cases["condition"]))).nunique() > 1:
+                st.warning("These pairs mix conditions (DIRA, MAS and HLH). Filter one condition before reading the "
+                           "change.")
             if summary.paired is None:
                 st.info(f"No paired test: {summary.paired_note}. With values on one side only, nothing can be "
                         "said about the change within a patient.")
@@ -158,20 +172,19 @@ if not ui.empty_message(view):
             if summary.rank_sum is not None:
                 rs = summary.rank_sum
                 tests.append({
-                    "Test": "Wilcoxon rank-sum (unpaired) — for comparison",
+                    "Test": "Wilcoxon rank-sum (unpaired)",
                     "Values used": f"{rs.n_b} before, {rs.n_a} after",
                     "Statistic": f"W = {num(rs.statistic)}",
                     "p (two-sided)": pval(rs.p_value),
-                    "Why": "Ignores the pairing; given because the 2024 DIRA review (Pillai) used it. "
-                           "Also uses patients with one side only.",
+                    "Why": "No patient has both values, so the sides can only be compared as independent groups.",
                     "Method detail": rs.method,
                 })
-            else:
+            elif summary.rank_sum_note:
                 st.caption(f"No rank-sum test: {summary.rank_sum_note}.")
             if tests:
                 st.dataframe(pd.DataFrame(tests), hide_index=True, width="stretch")
-                st.caption("Both tests as R's wilcox.test computes them (exact where R is exact, otherwise the "
-                           "normal approximation with continuity correction). Small case-report samples are "
+                st.caption("As R's wilcox.test computes it (exact where R is exact, otherwise the normal "
+                           "approximation with continuity correction). Small case-report samples are "
                            "selective: a p-value here describes these published patients, not a trial.")
 
         # --------------------------------------------------------------- cohorts
@@ -208,6 +221,7 @@ if not ui.empty_message(view):
             )
             st.dataframe(pd.DataFrame({
                 "Study": cohort["label"],
+                "Design": cohort["design_label"],
                 "Condition": cohort["condition"].map(schema.CONDITION_LABELS),
                 "Patients": [num(n) for n in cohort["n"]],
                 "Timepoint": cohort["timepoint"].map(TIMEPOINT_LABELS),
@@ -227,6 +241,7 @@ if not ui.empty_message(view):
                        "here; listed for every analyte so that one study's figures read together.")
             st.dataframe(pd.DataFrame({
                 "Study": changes["label"],
+                "Design": changes["design_label"],
                 "Condition": changes["condition"].map(schema.CONDITION_LABELS),
                 "Patients": [num(n) for n in changes["n"]],
                 "Analyte": changes["analyte"].map(schema.ANALYTE_LABELS),
@@ -239,14 +254,13 @@ if not ui.empty_message(view):
             st.markdown(
                 "- **Units.** Every value is in the analyte's standard unit; a value whose reported unit cannot "
                 "be converted is left out and counted, never guessed.\n"
-                "- **One value per side.** When a patient has several values before (or after) anakinra, rows "
-                "that state a day win over rows that do not, and the latest day wins: *before* is the value "
-                "closest to the first dose, *after* the last one stated. Without any day, the unlabelled value "
-                "is used (the last one listed if there are several).\n"
-                "- **Paired test (shown).** Wilcoxon signed-rank on each patient's change, as R "
+                "- **One value per side.** " + labs.pairing_rule_text(window) + " The window is a view option "
+                "(in the link as `_labs_window`); taking the latest value instead would favour late, already "
+                "normalised values.\n"
+                "- **Paired test.** Wilcoxon signed-rank on each patient's change, as R "
                 "`wilcox.test(after, before, paired = TRUE)`; pairs with no change are left out of the ranks.\n"
-                "- **Rank-sum test (comparison).** Wilcoxon rank-sum on all before values against all after "
-                "values, as R `wilcox.test(after, before)`; it ignores the pairing and is given because the "
-                "2024 DIRA review used it.\n"
+                "- **Rank-sum test only for unpaired data.** Where no patient has both values, the sides are "
+                "compared as independent groups (R `wilcox.test(after, before)`). On paired data it is not run: "
+                "it would ignore the pairing and count the same patients in both groups.\n"
                 "- **Cohorts** are never split into patients and never enter the tests."
             )

@@ -44,20 +44,7 @@ st.dataframe(dictionary.loc[dictionary["table"] == table].drop(columns=["table"]
 ui.dataframe_download(dictionary, "Download the data dictionary (CSV)", "data_dictionary.csv", key="dl_dict")
 
 st.header("Statistical methods")
-st.markdown(
-    """
-- **Proportions** (response, death): Clopper-Pearson exact 95% confidence intervals (R `binom.test`).
-- **Labs before and after**: paired patients are compared with the Wilcoxon signed-rank test (R
-  `wilcox.test(paired = TRUE)`), which uses each patient as their own control. The 2024 DIRA review
-  used the Wilcoxon rank-sum test on before and after values treated as independent groups; the Labs page
-  shows the paired test where pairs exist and names the test it uses.
-- **Survival**: Kaplan-Meier with Greenwood variance and log-log confidence limits (R `survfit`,
-  `conf.type = "log-log"`); log-rank test between subgroups (R `survdiff`).
-- **Response with death competing**: Aalen-Johansen cumulative incidence (R `survfit` multi-state).
-- **Pooling across studies**: random-effects meta-analysis of logit proportions, REML by default
-  (R `metafor::rma(measure = "PLO")`), with I², tau² and the prediction interval.
-"""
-)
+st.markdown(methods.METHODS)
 
 st.header("Limits of this evidence")
 st.markdown(
@@ -67,7 +54,10 @@ st.markdown(
 - Many values come from abstracts; what an abstract leaves out is missing here, and missing is not zero.
 - Treatments are given together (glucocorticoids, ciclosporin, etoposide, IVIG): an effect cannot be
   attributed to anakinra alone.
-- Response definitions differ between sources; each cohort row keeps the source's own definition.
+- Response definitions differ between sources; each cohort row keeps the source's own definition and its
+  outcome class, and response is pooled only within one class.
+- Case reports often leave survival and response unstated; missing values are kept apart and shown as a range,
+  never read as "no response" or "alive".
 """
 )
 

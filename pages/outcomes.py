@@ -1,4 +1,4 @@
-"""Outcomes: response by subgroup, survival, response with death competing, and cohort outcomes."""
+"""Outcomes: response and deaths by subgroup, survival, response with death competing, and cohort outcomes."""
 
 import math
 
@@ -6,7 +6,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from lib import outcomes, ui
+from lib import outcomes, schema, ui
+from lib.wording import plural
 
 COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#7f7f7f",
            "#bcbd22", "#17becf"]
@@ -46,6 +47,63 @@ def add_step_band(fig, x, lower, upper, colour, name):
                              fillcolor=rgba(colour, 0.15), showlegend=False, hoverinfo="skip", legendgroup=name))
 
 
+RESPONSE_WORDS = {"complete": "complete", "partial": "partial", "improved": "improved (not graded)",
+                  "none": "no response"}
+
+
+def rate_text(k: int, n: int, est: float, lo: float, hi: float, shown: bool) -> str:
+    """"k of n = p% (lo–hi)" when the rate is shown, "k of n" (small-n guard) otherwise, "—" when n is 0."""
+    if n == 0:
+        return "—"
+    if not shown:
+        return f"{k} of {n} (too few for a %)"
+    return f"{k} of {n} = {pct_ci(est, lo, hi)}"
+
+
+def range_text(k: int, missing: int, n: int, lo: float, hi: float, shown: bool) -> str:
+    if not missing or n == 0:
+        return "—"
+    return f"{pct(lo)}–{pct(hi)}" if shown else f"{k}–{k + missing} of {n}"
+
+
+def rate_chart(df, est_col, lo_col, hi_col, none_col, all_col, k_col, xlabel: str, ytitle: str):
+    """One row per subgroup: range over the not-stated (bar), rate among the stated with its CI; counts only
+    for groups below the small-n guard."""
+    rows = list(df.itertuples(index=False))
+    ylab = [f"{r.label} ({r.n_stated}/{r.n} stated)" for r in rows]
+    fig = go.Figure()
+    bx, by_ = [], []
+    cx, cy = [], []
+    for r, y in zip(rows, ylab):
+        if not r.rate_shown:
+            continue
+        bx += [100 * getattr(r, none_col), 100 * getattr(r, all_col), None]
+        by_ += [y, y, None]
+        cx += [100 * getattr(r, lo_col), 100 * getattr(r, hi_col), None]
+        cy += [y, y, None]
+    fig.add_trace(go.Scatter(x=bx, y=by_, mode="lines", line=dict(color="rgba(31,119,180,0.25)", width=14),
+                             name="Range over not stated", hoverinfo="skip"))
+    fig.add_trace(go.Scatter(x=cx, y=cy, mode="lines", line=dict(color="#1f77b4", width=2),
+                             name="95% CI (exact)", hoverinfo="skip"))
+    shown = [(r, y) for r, y in zip(rows, ylab) if r.rate_shown]
+    fig.add_trace(go.Scatter(
+        x=[100 * getattr(r, est_col) for r, _ in shown], y=[y for _, y in shown], mode="markers+text",
+        marker=dict(size=10, color="#1f77b4"), name="Among stated",
+        text=[f"{getattr(r, k_col)}/{r.n_stated}" for r, _ in shown], textposition="top center",
+        hovertemplate="%{y}: %{x:.0f}%<extra></extra>"))
+    small = [(r, y) for r, y in zip(rows, ylab) if not r.rate_shown]
+    if small:
+        fig.add_trace(go.Scatter(
+            x=[0] * len(small), y=[y for _, y in small], mode="text", name="Counts only (small group)",
+            text=[(f"{getattr(r, k_col)} of {r.n_stated} stated: too few for a %" if r.n_stated else "none stated")
+                  for r, _ in small], textposition="middle right", hoverinfo="skip"))
+    fig.update_layout(height=170 + 45 * len(rows), margin=dict(t=50, b=40, l=10, r=10),
+                      legend=dict(orientation="h", x=0, y=1.0, yanchor="bottom"))
+    fig.update_xaxes(title_text=xlabel, range=[-2, 105])
+    fig.update_yaxes(title_text=ytitle, autorange="reversed", categoryorder="array", categoryarray=ylab)
+    return fig
+
+
 view = ui.current_view()
 st.title("Outcomes")
 st.write(
@@ -56,70 +114,103 @@ st.write(
 
 if not ui.empty_message(view):
     cases = view.cases
+    n_conditions = int(cases["condition"].nunique())
+    MIXED_WARNING = ("This figure mixes conditions (DIRA, MAS and HLH differ in course and mortality). Choose "
+                     "Condition, or filter one condition, before reading it.")
 
-    # ------------------------------------------------------------------ response
-    st.header("Response by subgroup")
+    # ------------------------------------------------------------------ response and deaths
+    st.header("Response and deaths by subgroup")
     if cases.empty:
         st.info("No individually described patients match the current filters.")
     else:
         by = ui.view_option("outcomes_by", "Subgroup", list(outcomes.SUBGROUPS), default="condition",
                             format_func=outcomes.SUBGROUP_LABELS.get, widget="radio")
-        measure = ui.view_option("outcomes_measure", "Outcome shown in the chart", ["complete", "any"],
-                                 default="complete", widget="radio",
-                                 format_func={"complete": "Complete response",
-                                              "any": "Complete or partial response"}.get)
+        measure = ui.view_option("outcomes_measure", "Response shown in the chart", ["any", "complete"],
+                                 default="any", widget="radio",
+                                 format_func={"any": "Any response (complete, partial or improved)",
+                                              "complete": "Complete response (as graded by the source)"}.get)
         resp = outcomes.response_by(cases, by)
+        dead = outcomes.deaths_by(cases, by)
         total = outcomes.response_by(cases, "all").iloc[0]
+        total_d = outcomes.deaths_by(cases, "all").iloc[0]
+        cats = ", ".join(f"{int(total[c])} {RESPONSE_WORDS[c]}" for c in ("complete", "partial", "improved", "none")
+                         if int(total[c]))
         st.markdown(
-            f"**{int(total.n_stated)}** of **{int(total.n)}** patients have a response stated "
-            f"({int(total.complete)} complete, {int(total.partial)} partial, {int(total.none)} none); "
-            f"**{int(total.not_stated)}** not stated (left out of the percentages, not counted as no response)."
+            f"**{int(total.n_stated)}** of **{int(total.n)}** patients have a response stated ({cats or 'none'}); "
+            f"**{int(total.not_stated)}** not stated (never counted as no response). "
+            f"**{int(total_d.died)}** deaths reported among **{int(total_d.n)}** patients (survival status stated "
+            f"for {int(total_d.n_stated)})."
         )
-        if total.n_stated == 0:
-            st.info("No patient in view has a response stated, so no percentage can be shown.")
-        else:
-            est_col, lo_col, hi_col = (("pct_complete", "ci_lower", "ci_upper") if measure == "complete"
-                                       else ("pct_any", "any_ci_lower", "any_ci_upper"))
-            k_col = "complete" if measure == "complete" else None
-            rows = list(resp.itertuples(index=False))
-            ylab = [f"{r.label} ({r.n_stated}/{r.n} stated)" for r in rows]
-            fig = go.Figure()
-            ci_x, ci_y = [], []
-            for r, y in zip(rows, ylab):
-                lo, hi = getattr(r, lo_col), getattr(r, hi_col)
-                if not math.isnan(lo):
-                    ci_x += [100 * lo, 100 * hi, None]
-                    ci_y += [y, y, None]
-            fig.add_trace(go.Scatter(x=ci_x, y=ci_y, mode="lines", line=dict(color="#1f77b4", width=3),
-                                     name="95% CI (exact)", hoverinfo="skip"))
-            k_vals = [(r.complete if k_col else r.complete + r.partial) for r in rows]
-            fig.add_trace(go.Scatter(
-                x=[None if math.isnan(getattr(r, est_col)) else 100 * getattr(r, est_col) for r in rows],
-                y=ylab, mode="markers+text", marker=dict(size=11, color="#1f77b4"), name="Percentage",
-                text=[f"{k}/{r.n_stated}" if r.n_stated else "none stated" for k, r in zip(k_vals, rows)],
-                textposition="top center", hovertemplate="%{y}: %{x:.0f}%<extra></extra>"))
-            fig.update_layout(height=170 + 45 * len(rows), margin=dict(t=50, b=40, l=10, r=10),
-                              legend=dict(orientation="h", x=0, y=1.0, yanchor="bottom"))
-            fig.update_xaxes(title_text=("Complete response" if measure == "complete" else
-                                         "Complete or partial response") + " (% of patients with response stated)",
-                             range=[-2, 105])
-            fig.update_yaxes(title_text=outcomes.SUBGROUP_LABELS[by], autorange="reversed",
-                             categoryorder="array", categoryarray=ylab)
-            missing = int(total.not_stated)
-            st.caption(ui.n_caption(int(total.n_stated), missing, "patients with a response stated"))
-            ui.chart(fig, key="outcomes_response_chart", data=resp, filename=f"outcomes_response_by_{by}")
-        table = resp.assign(
-            complete_ci=[pct_ci(a, b, c) for a, b, c in zip(resp.pct_complete, resp.ci_lower, resp.ci_upper)],
-            any_ci=[pct_ci(a, b, c) for a, b, c in zip(resp.pct_any, resp.any_ci_lower, resp.any_ci_upper)],
-        )[["label", "n", "complete", "partial", "none", "not_stated", "complete_ci", "any_ci"]]
-        st.dataframe(table, hide_index=True, width="stretch", column_config={
-            "label": outcomes.SUBGROUP_LABELS[by], "n": "Patients", "complete": "Complete",
-            "partial": "Partial", "none": "None", "not_stated": "Not stated",
-            "complete_ci": "Complete response (95% CI)", "any_ci": "Complete or partial (95% CI)"})
+        if by == "all" and n_conditions > 1:
+            st.warning("All conditions together: DIRA, MAS and HLH differ in course and mortality, so a rate "
+                       "across conditions is hard to read. Choose Subgroup → Condition, or filter one condition.")
+        small = [r.label for r in resp.itertuples(index=False) if not r.rate_shown and r.n_stated]
+        small_d = [r.label for r in dead.itertuples(index=False) if not r.rate_shown and r.n_stated]
+        col_r, col_d = st.columns(2)
+        with col_r:
+            st.markdown("**Response**")
+            if total.n_stated == 0:
+                st.info("No patient in view has a response stated, so no rate can be shown.")
+            else:
+                if measure == "any":
+                    cols = ("response_pct", "response_ci_lower", "response_ci_upper", "response_if_none",
+                            "response_if_all", "responders")
+                    xlabel = "Responded (% of those with response stated)"
+                else:
+                    cols = ("complete_pct", "complete_ci_lower", "complete_ci_upper", "complete_if_none",
+                            "complete_if_all", "complete")
+                    xlabel = "Complete response (% of those with response stated)"
+                fig = rate_chart(resp, *cols, xlabel=xlabel, ytitle=outcomes.SUBGROUP_LABELS[by])
+                st.caption(ui.n_caption(int(total.n_stated), int(total.not_stated), "patients with a response stated"))
+                ui.chart(fig, key="outcomes_response_chart", data=resp, filename=f"outcomes_response_by_{by}")
+        with col_d:
+            st.markdown("**Deaths**")
+            if total_d.n_stated == 0:
+                st.info("No patient in view has a survival status stated.")
+            else:
+                fig = rate_chart(dead, "death_pct", "death_ci_lower", "death_ci_upper", "death_if_none",
+                                 "death_if_all", "died", xlabel="Died (% of those with survival status stated)",
+                                 ytitle=outcomes.SUBGROUP_LABELS[by])
+                st.caption(f"{int(total_d.died)} deaths among {int(total_d.n)} patients; status stated for "
+                           f"{int(total_d.n_stated)}")
+                ui.chart(fig, key="outcomes_deaths_chart", data=dead, filename=f"outcomes_deaths_by_{by}")
         st.caption(
-            "Percentages use the patients whose response is stated as denominator; 95% intervals are exact "
-            "Clopper-Pearson (R `binom.test`), chosen because groups are small and proportions often 0% or "
-            "100%. Response is the source's own words mapped to complete / partial / none. "
+            "Dot and thin line: the rate among patients with the outcome stated, with its exact 95% interval "
+            "(Clopper-Pearson, R `binom.test`). Shaded bar: the range over the patients whose outcome is not stated, "
+            "from 'none of them' to 'all of them' (denominator: every patient in the group). "
+            + (f"Groups with fewer than {outcomes.MIN_STATED_FOR_RATE} patients with the outcome stated show "
+               "'k of n' only, without a percentage or bar: "
+               + "; ".join(dict.fromkeys(small + small_d)) + ". " if small or small_d else "")
+            + ("'Complete' counts only what the source graded as complete: an 'improved (not graded)' patient may "
+               "have had a complete response, so the bar runs up to complete + improved + not stated. "
+               if measure == "complete" else "")
+        )
+        table = resp.assign(
+            responded=[rate_text(int(r.responders), int(r.n_stated), r.response_pct, r.response_ci_lower,
+                                 r.response_ci_upper, r.rate_shown) for r in resp.itertuples(index=False)],
+            range_=[range_text(int(r.responders), int(r.not_stated), int(r.n), r.response_if_none, r.response_if_all,
+                               r.rate_shown) for r in resp.itertuples(index=False)],
+        )[["label", "n", "complete", "partial", "improved", "none", "not_stated", "responded", "range_"]].rename(
+            columns={"label": outcomes.SUBGROUP_LABELS[by], "n": "Patients", "complete": "Complete",
+                     "partial": "Partial", "improved": "Improved (not graded)", "none": "No response",
+                     "not_stated": "Not stated", "responded": "Responded, of those stated (95% CI)",
+                     "range_": "If none / all not stated responded"})
+        st.dataframe(table, hide_index=True, width="stretch")
+        dtable = dead.assign(
+            deaths=[f"{int(r.died)} among {int(r.n)}" for r in dead.itertuples(index=False)],
+            stated=[rate_text(int(r.died), int(r.n_stated), r.death_pct, r.death_ci_lower, r.death_ci_upper,
+                              r.rate_shown) for r in dead.itertuples(index=False)],
+            range_=[range_text(int(r.died), int(r.not_stated), int(r.n), r.death_if_none, r.death_if_all,
+                               r.rate_shown) for r in dead.itertuples(index=False)],
+        )[["label", "deaths", "alive", "not_stated", "stated", "range_"]].rename(
+            columns={"label": outcomes.SUBGROUP_LABELS[by], "deaths": "Deaths reported", "alive": "Alive (stated)",
+                     "not_stated": "Survival not stated", "stated": "Died, of those stated (95% CI)",
+                     "range_": "If all not stated survived / died"})
+        st.dataframe(dtable, hide_index=True, width="stretch")
+        st.caption(
+            "Response is the source's own words mapped to complete / partial / improved (improvement described "
+            "without a grade) / none. Case reports state deaths and often leave survival implicit: deaths are "
+            "read against every patient, with the range, not as a share of the stated few. "
             "Route: a patient given several routes forms one combined group. Dose bands use the maximum "
             "daily dose: <2, 2 to <5, 5 to <10 and ≥10 mg/kg/day (lower bound included); a dose stated only "
             "in mg/day counts as not stated. "
@@ -131,8 +222,10 @@ if not ui.empty_message(view):
     if cases.empty:
         st.info("No individually described patients match the current filters.")
     else:
-        km_by = ui.view_option("outcomes_km_by", "Survival curves by", list(outcomes.SUBGROUPS), default="all",
-                               format_func=outcomes.SUBGROUP_LABELS.get)
+        km_by = ui.view_option("outcomes_km_by", "Survival curves by", list(outcomes.SUBGROUPS),
+                               default="condition", format_func=outcomes.SUBGROUP_LABELS.get)
+        if km_by == "all" and n_conditions > 1:
+            st.warning(MIXED_WARNING)
         res = outcomes.km_by(cases, km_by)
         d = res.data
         st.markdown(
@@ -239,6 +332,8 @@ if not ui.empty_message(view):
             st.info(f"Cumulative incidence needs at least {outcomes.MIN_PATIENTS_CURVE} patients with these "
                     f"times; {cd.n} in view have them.")
         else:
+            if cd.frame["case_id"].map(dict(zip(cases["case_id"], cases["condition"]))).nunique() > 1:
+                st.warning(MIXED_WARNING + " (Filter one condition: this analysis has no subgroups.)")
             cif = outcomes.cif_curves(cd)
             fig = go.Figure()
             for i, (et, label) in enumerate(outcomes.EVENT_LABELS.items()):
@@ -273,23 +368,32 @@ if not ui.empty_message(view):
         if co.empty:
             st.info("None of the cohorts in view reports responders, deaths or survival.")
         else:
-            def frac(k, n, e, lo, hi):
-                return "—" if k is None else f"{int(k)}/{int(n)} = {pct_ci(e, lo, hi)}"
+            def frac(k, n, e, lo, hi, unit):
+                if k is None:
+                    return "—"
+                if n is None:
+                    return f"{int(k)} (denominator not stated)"
+                return f"{int(k)}/{int(n)}{unit} = {pct_ci(e, lo, hi)}"
 
             def opt(v):
                 return None if pd.isna(v) else v
 
             shown = [{
-                "Cohort": r.cohort_id,
-                "Source": f"{opt(r.first_author) or r.source_id} {'' if opt(r.year) is None else int(r.year)}".strip(),
+                "Study": r.label,
+                "Design": r.design_label,
+                "Pooled review": "yes: its patients are counted elsewhere too" if r.pooled_review else "",
                 "Subgroup": opt(r.subgroup) or "whole study",
                 "n": int(r.n),
-                "Responders (95% CI)": frac(opt(r.responders), r.n, r.resp_pct, r.resp_ci_lower, r.resp_ci_upper),
-                "Complete responders (95% CI)": frac(opt(r.complete_responders), r.n, r.complete_pct,
-                                                     r.complete_ci_lower, r.complete_ci_upper),
+                "Responders (95% CI)": frac(opt(r.responders), opt(r.denominator), r.resp_pct, r.resp_ci_lower,
+                                            r.resp_ci_upper, " episodes" if r.counts_refer_to == "episodes" else ""),
+                "Complete responders (95% CI)": frac(opt(r.complete_responders), opt(r.denominator), r.complete_pct,
+                                                     r.complete_ci_lower, r.complete_ci_upper,
+                                                     " episodes" if r.counts_refer_to == "episodes" else ""),
+                "Outcome class": schema.RESPONSE_CLASS_LABELS.get(opt(r.response_class), "—"),
                 "Response definition (source's words)": opt(r.response_definition) or "not stated",
                 "Response assessed": opt(r.response_timepoint) or "not stated",
-                "Deaths (95% CI)": frac(opt(r.deaths), r.n, r.death_pct, r.death_ci_lower, r.death_ci_upper),
+                "Deaths (95% CI)": frac(opt(r.deaths), opt(r.denominator), r.death_pct, r.death_ci_lower,
+                                        r.death_ci_upper, " episodes" if r.counts_refer_to == "episodes" else ""),
                 "Deaths time frame": opt(r.deaths_timepoint) or ("—" if opt(r.deaths) is None else "not stated"),
                 "Survival reported": "—" if opt(r.survival_pct) is None else (
                     f"{r.survival_pct:g}%" + ("" if opt(r.survival_time_days) is None
@@ -298,6 +402,10 @@ if not ui.empty_message(view):
             st.dataframe(shown, hide_index=True, width="stretch")
             ui.dataframe_download(co, "Download cohort outcomes (CSV)", "outcomes_cohorts.csv",
                                   key="outcomes_cohorts_csv")
+            n_rev = int(co["pooled_review"].sum())
             st.caption("Exact Clopper-Pearson 95% intervals (R `binom.test`). Each source defines response "
                        "and the time frame of deaths in its own way, so the rows are not directly comparable "
-                       "and are not added up here; see the Pooled evidence page for a random-effects summary.")
+                       "and are not added up here; see the Pooled evidence page for a random-effects summary "
+                       "within one outcome class."
+                       + (f" {plural(n_rev, 'pooled review')} (marked) pool published patients, many of whom are "
+                          "also in the other rows; they are never pooled with them." if n_rev else ""))

@@ -21,13 +21,19 @@ if not os.path.exists(CHROMIUM) and not os.environ.get("CI"):
 
 
 def _counts(condition):
-    cases = [r for r in read_rows(ROOT / "data" / "cases.csv") if r["condition"] in condition]
-    cohorts = [r for r in read_rows(ROOT / "data" / "cohorts.csv") if r["condition"] in condition]
-    return len(cases), len(cohorts)
+    """Individually described patients, and the Overview's count of patients in primary reports (csv module)."""
+    cases = [r for r in read_rows(ROOT / "data" / "cases.csv") if condition is None or r["condition"] in condition]
+    cohorts = [r for r in read_rows(ROOT / "data" / "cohorts.csv") if condition is None or r["condition"] in condition]
+    prim = [k for k in cohorts if k["design"] != "pooled_review"]
+    whole = {k["source_id"] for k in prim if not k["subgroup"]}
+    prim = [k for k in prim if not (k["subgroup"] and k["source_id"] in whole)]
+    ids = {k["cohort_id"] for k in prim}
+    primary = len(cases) - sum(r["included_in_cohort"] in ids for r in cases) + sum(int(k["n"]) for k in prim)
+    return len(cases), primary
 
 
 def _headline(page) -> str:
-    loc = page.get_by_text(re.compile(r"individually described patients and"))
+    loc = page.get_by_text(re.compile(r"patients in primary reports \("))
     loc.first.wait_for(timeout=30000)
     return loc.first.inner_text()
 
@@ -51,8 +57,8 @@ def test_shared_link_round_trip(server, browser):
     page = ctx.new_page()
     page.goto(server + "/?condition=dira")
     wait_idle(page)
-    n_cases, n_cohorts = _counts({"dira"})
-    assert f"{n_cases} individually described patients and {n_cohorts} cohorts" in _headline(page)
+    n_cases, n_primary = _counts({"dira"})
+    assert f"{n_primary:,} patients in primary reports" in _headline(page)
 
     # switch page through the navigation: the filters stay in the URL
     page.get_by_role("link", name=re.compile("Cases")).first.click()
@@ -72,8 +78,8 @@ def test_shared_link_round_trip(server, browser):
     wait_idle(page)
     page.wait_for_function("() => window.location.search.includes('condition=mas')", timeout=30000)
     assert sorted(_query(page.url)["condition"]) == ["dira", "mas"]
-    n2_cases, n2_cohorts = _counts({"dira", "mas"})
-    page.get_by_text(re.compile(rf"{n2_cases} individually described patients and {n2_cohorts} cohorts")).first.wait_for(timeout=30000)
+    n2_cases, n2_primary = _counts({"dira", "mas"})
+    page.get_by_text(re.compile(rf"^{n2_primary:,} patients in primary reports")).first.wait_for(timeout=30000)
     shared = page.url
     ctx.close()
 
@@ -82,7 +88,7 @@ def test_shared_link_round_trip(server, browser):
     page2 = ctx2.new_page()
     page2.goto(shared)
     wait_idle(page2)
-    assert f"{n2_cases} individually described patients and {n2_cohorts} cohorts" in _headline(page2)
+    assert f"{n2_primary:,} patients in primary reports" in _headline(page2)
     assert sorted(_query(page2.url)["condition"]) == ["dira", "mas"]
     ctx2.close()
 
@@ -94,8 +100,8 @@ def test_tampered_link_warns_and_keeps_working(server, browser):
     wait_idle(page)
     page.get_by_text("Some parts of the link were not understood").first.wait_for(timeout=30000)
     assert page.locator("script:text('alert(1)')").count() == 0
-    n_cases = len(read_rows(ROOT / "data" / "cases.csv"))
-    assert f"{n_cases} individually described patients" in _headline(page)
+    _, n_primary = _counts(None)
+    assert f"{n_primary:,} patients in primary reports" in _headline(page)
     ctx.close()
 
 

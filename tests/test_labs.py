@@ -3,7 +3,7 @@
 Every table goes through ``lib.data.validate_table`` with ``lib.schema.LABS``
 so the tests see exactly the dtypes the app sees. Statistical numbers are
 checked two ways: equal to the ``lib.stats`` call on the same values (whose R
-references are tested in ``test_stats.py``), and, where the values are one of
+references are tested in ``test_stats_rank_tests.py``), and, where the values are one of
 R's reference samples in ``tests/reference/wilcoxon.json``, equal to R's own
 output.
 """
@@ -73,6 +73,7 @@ def make_cohorts(rows: list[dict]) -> pd.DataFrame:
         "source_id": [r["source_id"] for r in rows],
         "subgroup": [r.get("subgroup") for r in rows],
         "condition": [r.get("condition", "dira") for r in rows],
+        "design": [r.get("design", "retrospective") for r in rows],
         "n": pd.array([r.get("n") for r in rows], dtype="Int64"),
     })
 
@@ -82,6 +83,8 @@ def make_sources(rows: list[dict]) -> pd.DataFrame:
         "source_id": [r["source_id"] for r in rows],
         "first_author": [r.get("first_author") for r in rows],
         "year": pd.array([r.get("year") for r in rows], dtype="Int64"),
+        "journal": [r.get("journal") for r in rows],
+        "pub_type": [r.get("pub_type", "cohort") for r in rows],
     })
 
 
@@ -132,21 +135,52 @@ def test_lab_pairs_columns_units_and_change():
     assert pairs["n_after_values"].tolist() == [1, 0, 1]
 
 
-def test_pairing_rule_before_latest_stated_day_after_last_stated():
+def test_pairing_rule_before_latest_stated_day_after_nearest_day_7_within_the_window():
+    """Rule test (our definition, lib.labs.pairing_rule_text): before = latest stated day; after = nearest the
+    window's target day within the window, ties to the earlier day; dated values outside are not used."""
     labs = make_labs([
         # before: unlabelled, day -10 and day -1 -> day -1 (closest to the first dose) wins
         {"entity_id": "x", "timepoint": "before", "value": 100},
         {"entity_id": "x", "timepoint": "before", "value": 150, "day": -1},
         {"entity_id": "x", "timepoint": "before", "value": 300, "day": -10},
-        # after: day 3, day 14, unlabelled -> day 14 (the last stated) wins
+        # after: day 3, day 14, day 40, unlabelled -> day 3 (nearest day 7 within 1-28) by default
         {"entity_id": "x", "timepoint": "after", "value": 40, "day": 3},
         {"entity_id": "x", "timepoint": "after", "value": 5, "day": 14},
+        {"entity_id": "x", "timepoint": "after", "value": 2, "day": 40},
         {"entity_id": "x", "timepoint": "after", "value": 60},
     ])
     p = L.lab_pairs(labs, "crp").iloc[0]
+    assert L.DEFAULT_WINDOW == "d7"
     assert (p["before"], p["before_day"]) == (150, -1)
-    assert (p["after"], p["after_day"]) == (5, 14)
-    assert (p["n_before_values"], p["n_after_values"]) == (3, 3)
+    assert (p["after"], p["after_day"]) == (40, 3)
+    assert (p["n_before_values"], p["n_after_values"], p["n_after_not_used"]) == (3, 4, 3)
+    assert (L.lab_pairs(labs, "crp", "d14").iloc[0][["after", "after_day"]] == [5, 14]).all()
+    assert (L.lab_pairs(labs, "crp", "d28").iloc[0][["after", "after_day"]] == [2, 40]).all()
+    # day 3 window (1-7): day 3
+    assert L.lab_pairs(labs, "crp", "d3").iloc[0]["after"] == 40
+    with pytest.raises(ValueError):
+        L.lab_pairs(labs, "crp", "latest")
+
+
+def test_pairing_rule_ties_go_to_the_earlier_day_and_outside_the_window_means_no_pair():
+    labs = make_labs([
+        {"entity_id": "t", "timepoint": "before", "value": 90, "day": 0},
+        {"entity_id": "t", "timepoint": "after", "value": 30, "day": 10},
+        {"entity_id": "t", "timepoint": "after", "value": 20, "day": 4},
+        {"entity_id": "o", "timepoint": "before", "value": 90, "day": 0},
+        {"entity_id": "o", "timepoint": "after", "value": 20, "day": 60},
+        {"entity_id": "o", "timepoint": "after", "value": 25},  # undated, but o has a dated value: not used
+    ])
+    p = L.lab_pairs(labs, "crp").set_index("entity_id")
+    assert (p.loc["t", "after"], p.loc["t", "after_day"]) == (20, 4)  # days 4 and 10 are both 3 from day 7
+    assert math.isnan(p.loc["o", "after"]) and p.loc["o", "n_after_not_used"] == 2
+    assert L.lab_test_summary(L.lab_pairs(labs, "crp")).n_pairs == 1
+
+
+def test_pairing_rule_text_names_the_window():
+    assert "nearest day 7 within days 1 to 28" in L.pairing_rule_text()
+    assert "nearest day 14 within days 8 to 28" in L.pairing_rule_text("d14")
+    assert set(L.PAIRING_WINDOW_LABELS) == set(L.PAIRING_WINDOWS)
 
 
 def test_pairing_rule_without_days_uses_the_unlabelled_value_last_listed_on_ties():
@@ -155,10 +189,14 @@ def test_pairing_rule_without_days_uses_the_unlabelled_value_last_listed_on_ties
         {"entity_id": "y", "timepoint": "before", "value": 80},
         {"entity_id": "y", "timepoint": "after", "value": 10, "day": 7},
         {"entity_id": "y", "timepoint": "after", "value": 12, "day": 7},
+        {"entity_id": "w", "timepoint": "after", "value": 3},
+        {"entity_id": "w", "timepoint": "after", "value": 4},
     ])
-    p = L.lab_pairs(labs, "crp").iloc[0]
-    assert p["before"] == 80 and math.isnan(p["before_day"])
-    assert p["after"] == 12
+    p = L.lab_pairs(labs, "crp").set_index("entity_id")
+    assert p.loc["y", "before"] == 80 and math.isnan(p.loc["y", "before_day"])
+    assert p.loc["y", "after"] == 12
+    # no dated after value: the undated one listed last
+    assert p.loc["w", "after"] == 4 and math.isnan(p.loc["w", "after_day"])
 
 
 def test_pairing_rule_does_not_depend_on_row_order_when_days_differ():
@@ -213,8 +251,8 @@ def test_lab_test_summary_equals_lib_stats_and_r_paired_reference():
     assert s.paired.statistic == ref["statistic"]
     assert s.paired.p_value == pytest.approx(ref["p_value"], abs=1e-12)
     assert s.paired.median_change == pytest.approx(ref["median_change"], rel=1e-12)
-    # the rank-sum comparison treats the two sides as independent samples (after vs before)
-    assert s.rank_sum == two_sample(ref["after"], ref["before"])
+    # paired data: no rank-sum test (it would ignore the pairing)
+    assert s.rank_sum is None and "the values are paired" in s.rank_sum_note
     assert (s.n_patients, s.n_pairs, s.n_before_only, s.n_after_only) == (5, 5, 0, 0)
 
 
@@ -229,6 +267,7 @@ def test_rank_sum_uses_patients_with_one_side_and_matches_r_reference():
     assert (s.rank_sum.n_a, s.rank_sum.n_b) == (ref["n_a"], ref["n_b"])
     assert s.rank_sum.statistic == ref["statistic"]
     assert s.rank_sum.p_value == pytest.approx(ref["p_value"], abs=1e-12)
+    assert s.rank_sum == two_sample(ref["a"], ref["b"])  # unpaired data: the rank-sum test is run
 
 
 def test_lab_test_summary_mixed_pairs_and_single_sides():
@@ -240,9 +279,7 @@ def test_lab_test_summary_mixed_pairs_and_single_sides():
     ref = R_WILCOX[("paired", "with_missing")]  # R drops the incomplete pairs the same way
     assert s.paired.statistic == ref["statistic"]
     assert s.paired.p_value == pytest.approx(ref["p_value"], abs=1e-12)
-    b = [v for v in before if v is not None]
-    a = [v for v in after if v is not None]
-    assert s.rank_sum == two_sample(a, b)
+    assert s.rank_sum is None  # four pairs: the data are paired
 
 
 def test_lab_test_summary_with_no_values():

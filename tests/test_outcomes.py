@@ -4,7 +4,7 @@ Statistical numbers name their reference: closed forms of the Clopper-Pearson
 interval (for k = n the lower limit is (alpha/2)^(1/n), for k = 0 the upper
 limit is 1 - (alpha/2)^(1/n); otherwise qbeta, i.e. R ``binom.test``),
 product-limit and Aalen-Johansen estimates worked by hand, and equality with
-:mod:`lib.stats` (itself checked against R in tests/test_stats.py). Tests that
+:mod:`lib.stats` (itself checked against R in tests/test_stats_*.py). Tests that
 only freeze our own output say so.
 """
 
@@ -80,6 +80,7 @@ def _response_cases():
         {"condition": "mas", "response": "complete"},
         {"condition": "mas", "response": "complete"},
         {"condition": "mas", "response": "none"},
+        {"condition": "mas", "response": "improved"},
         {"condition": "mas", "response": None},
         {"condition": "dira", "response": "complete"},
         {"condition": "dira", "response": "complete"},
@@ -89,7 +90,7 @@ def _response_cases():
     ])
 
 
-def test_response_counts_keep_not_stated_apart_from_none():
+def test_response_counts_keep_improved_and_not_stated_apart_from_none():
     cases = _response_cases()
     before = cases.copy()
     r = outcomes.response_by(cases, "condition")
@@ -97,30 +98,45 @@ def test_response_counts_keep_not_stated_apart_from_none():
     assert list(r.columns) == outcomes.RESPONSE_COLUMNS
     assert r["group"].tolist() == ["dira", "mas", "shlh", None]  # vocabulary order, not stated last
     mas = r.loc[r["group"] == "mas"].iloc[0]
-    assert (mas.n, mas.complete, mas.partial, mas.none, mas.not_stated, mas.n_stated) == (5, 3, 0, 1, 1, 4)
-    assert mas.pct_complete == pytest.approx(3 / 4)
+    assert (mas.n, mas.complete, mas.partial, mas.improved, mas.none, mas.not_stated, mas.n_stated) == \
+        (6, 3, 0, 1, 1, 1, 5)
+    assert mas.responders == 4 and mas.response_pct == pytest.approx(4 / 5)
+    assert mas.complete_pct == pytest.approx(3 / 5)
     assert r["n"].sum() == len(cases)
-    assert (r["complete"] + r["partial"] + r["none"] + r["not_stated"]).tolist() == r["n"].tolist()
+    parts = r["complete"] + r["partial"] + r["improved"] + r["none"] + r["not_stated"]
+    assert parts.tolist() == r["n"].tolist()
+
+
+def test_response_range_over_the_not_stated():
+    """Arithmetic of the bounds (our definition): all not stated as non-responders / as responders, over n."""
+    mas = outcomes.response_by(_response_cases(), "condition").set_index("label").loc["MAS"]
+    assert mas.response_if_none == pytest.approx(4 / 6) and mas.response_if_all == pytest.approx(5 / 6)
+    # complete: an improved patient may have been complete, so the upper bound adds them
+    assert mas.complete_if_none == pytest.approx(3 / 6) and mas.complete_if_all == pytest.approx(5 / 6)
+    assert mas.rate_shown  # 5 stated
+    small = outcomes.response_by(_response_cases(), "condition").set_index("label").loc["DIRA"]
+    assert small.n_stated == 2 and not small.rate_shown
+    assert outcomes.MIN_STATED_FOR_RATE == 5
 
 
 def test_response_intervals_are_exact_clopper_pearson():
     r = outcomes.response_by(_response_cases(), "condition").set_index("label")
-    # R: binom.test(3, 4)$conf.int = 0.1941204 0.9936905; upper = 0.975^(1/4) (closed form, k = n - 1 < n: qbeta(0.975, 4, 1))
-    assert r.loc["MAS", "ci_lower"] == pytest.approx(0.1941204, abs=1e-7)
-    assert r.loc["MAS", "ci_upper"] == pytest.approx(0.975 ** 0.25, abs=TOL)
+    # R: binom.test(4, 5)$conf.int = 0.2835821 0.9949492
+    assert r.loc["MAS", "response_ci_lower"] == pytest.approx(0.2835821, abs=1e-7)
+    assert r.loc["MAS", "response_ci_upper"] == pytest.approx(0.9949492, abs=1e-7)
     # k = n = 2: lower = 0.025^(1/2) = 0.1581139 (R binom.test(2, 2)), upper 1
-    assert r.loc["DIRA", "ci_lower"] == pytest.approx(0.025 ** 0.5, abs=TOL)
-    assert r.loc["DIRA", "ci_upper"] == 1.0
+    assert r.loc["DIRA", "complete_ci_lower"] == pytest.approx(0.025 ** 0.5, abs=TOL)
+    assert r.loc["DIRA", "complete_ci_upper"] == 1.0
     # shlh: 0 complete of 1 stated -> upper 1 - 0.025 = 0.975; any response 1/1 -> lower 0.025
-    assert r.loc["Secondary HLH", "pct_complete"] == 0.0
-    assert r.loc["Secondary HLH", "ci_upper"] == pytest.approx(0.975, abs=TOL)
-    assert r.loc["Secondary HLH", "pct_any"] == 1.0
-    assert r.loc["Secondary HLH", "any_ci_lower"] == pytest.approx(0.025, abs=TOL)
+    assert r.loc["Secondary HLH", "complete_pct"] == 0.0
+    assert r.loc["Secondary HLH", "complete_ci_upper"] == pytest.approx(0.975, abs=TOL)
+    assert r.loc["Secondary HLH", "response_pct"] == 1.0
+    assert r.loc["Secondary HLH", "response_ci_lower"] == pytest.approx(0.025, abs=TOL)
     # and every row equals lib.stats.proportion_ci
     for row in r.itertuples():
         if row.n_stated:
-            ci = proportion_ci(row.complete, row.n_stated)
-            assert (row.ci_lower, row.ci_upper) == (ci.ci_lower, ci.ci_upper)
+            ci = proportion_ci(row.responders, row.n_stated)
+            assert (row.response_ci_lower, row.response_ci_upper) == (ci.ci_lower, ci.ci_upper)
 
 
 def test_group_without_any_stated_response_has_nan_not_zero():
@@ -128,14 +144,35 @@ def test_group_without_any_stated_response_has_nan_not_zero():
                              "condition")
     dira = r.loc[r["group"] == "dira"].iloc[0]
     assert dira.n_stated == 0 and dira.not_stated == 1
-    assert math.isnan(dira.pct_complete) and math.isnan(dira.ci_lower)
+    assert math.isnan(dira.response_pct) and math.isnan(dira.response_ci_lower)
+    assert dira.response_if_none == 0.0 and dira.response_if_all == 1.0
 
 
 def test_response_by_all_and_empty_input():
     r = outcomes.response_by(_response_cases(), "all")
-    assert len(r) == 1 and r.iloc[0].n == 10 and r.iloc[0].n_stated == 8
+    assert len(r) == 1 and r.iloc[0].n == 11 and r.iloc[0].n_stated == 9
     empty = outcomes.response_by(_response_cases().iloc[0:0], "route")
     assert empty.empty and list(empty.columns) == outcomes.RESPONSE_COLUMNS
+
+
+def test_deaths_by_subgroup_count_deaths_among_all_with_the_stated_denominator():
+    cases = make_cases([
+        {"condition": "shlh", "death": True}, {"condition": "shlh", "death": True},
+        {"condition": "shlh", "death": False}, {"condition": "shlh"}, {"condition": "shlh"},
+        {"condition": "shlh"}, {"condition": "shlh", "death": False}, {"condition": "shlh", "death": False},
+        {"condition": "mas", "death": False}, {"condition": "mas"},
+    ])
+    d = outcomes.deaths_by(cases, "condition")
+    assert list(d.columns) == outcomes.DEATH_COLUMNS
+    shlh = d.set_index("label").loc["Secondary HLH"]
+    assert (shlh.n, shlh.died, shlh.alive, shlh.not_stated, shlh.n_stated) == (8, 2, 3, 3, 5)
+    assert shlh.death_if_none == pytest.approx(2 / 8) and shlh.death_if_all == pytest.approx(5 / 8)
+    # R: binom.test(2, 5)$conf.int = 0.05274495 0.85336720
+    assert (shlh.death_ci_lower, shlh.death_ci_upper) == pytest.approx((0.05274495, 0.85336720), abs=1e-8)
+    assert shlh.rate_shown
+    mas = d.set_index("label").loc["MAS"]
+    assert mas.n_stated == 1 and not mas.rate_shown
+    assert outcomes.deaths_by(cases.iloc[0:0], "all").empty
 
 
 # ---------------------------------------------------------------------------
@@ -244,11 +281,14 @@ def test_competing_data_rules():
         {"response": "none", "followup_days": 8},                                 # death not stated
         {"response": "none", "death": True},                                      # no follow-up time
         {"death": True, "followup_days": 2},                                      # response not stated
+        {"response": "improved", "days_to_response": 4},                          # 1 at 4 (improved counts)
+        {"response": "improved"},                                                 # responder, no time
     ])
     d = outcomes.competing_data(cases)
-    assert d.frame.values.tolist() == [["c0", 3.0, 1], ["c1", 5.0, 1], ["c2", 5.0, 2], ["c3", 8.0, 0]]
-    assert (d.n_response_not_stated, d.n_responder_no_time, d.n_nonresponder_incomplete) == (1, 1, 2)
-    assert d.n_excluded == 4
+    assert d.frame.values.tolist() == [["c0", 3.0, 1], ["c1", 5.0, 1], ["c2", 5.0, 2], ["c3", 8.0, 0],
+                                       ["c8", 4.0, 1]]
+    assert (d.n_response_not_stated, d.n_responder_no_time, d.n_nonresponder_incomplete) == (1, 2, 2)
+    assert d.n_excluded == 5
 
 
 def test_cif_curves_match_hand_aalen_johansen_and_lib_stats():
@@ -281,31 +321,47 @@ def test_cif_needs_two_patients():
 # cohorts
 # ---------------------------------------------------------------------------
 
-def test_cohort_outcomes_intervals_and_missing_counts():
+def test_cohort_outcomes_intervals_labels_design_and_missing_counts():
     cohorts = pd.DataFrame({
-        "cohort_id": ["a-all", "b-all", "c-all", "d-all"], "source_id": ["a", "b", "c", "d"],
-        "subgroup": [None, "kids", None, None], "condition": ["mas", "shlh", "dira", "mas"],
-        "trigger": ["sjia", "mixed", "genetic", "sjia"], "n": pd.array([10, 4, 6, 3], dtype="Int64"),
-        "responders": pd.array([3, None, None, 5], dtype="Int64"),
-        "complete_responders": pd.array([None, 4, None, None], dtype="Int64"),
-        "response_definition": ["remission", "defined", None, None],
-        "response_timepoint": ["day 7", None, None, None],
-        "deaths": pd.array([0, None, None, None], dtype="Int64"), "deaths_timepoint": ["28 days", None, None, None],
-        "survival_pct": [np.nan, np.nan, np.nan, np.nan], "survival_time_days": [np.nan] * 4,
+        "cohort_id": ["a-all", "b-all", "c-all", "d-all", "e-all"], "source_id": ["a", "b", "c", "d", "e"],
+        "subgroup": [None, "kids", None, None, None], "condition": ["mas", "shlh", "dira", "mas", "shlh"],
+        "trigger": ["sjia", "mixed", "genetic", "sjia", "mixed"],
+        "design": ["retrospective", "prospective", "retrospective", "retrospective", "pooled_review"],
+        "n": pd.array([10, 4, 6, 3, 23], dtype="Int64"), "n_episodes": pd.array([None, None, None, None, 25],
+                                                                                 dtype="Int64"),
+        "counts_refer_to": [None, None, None, None, "episodes"],
+        "responders": pd.array([3, None, None, 5, 20], dtype="Int64"),
+        "complete_responders": pd.array([None, 4, None, None, None], dtype="Int64"),
+        "response_class": ["remission", None, None, None, "early_response"],
+        "response_definition": ["remission", "defined", None, None, None],
+        "response_timepoint": ["day 7", None, None, None, None],
+        "deaths": pd.array([0, None, None, None, None], dtype="Int64"),
+        "deaths_timepoint": ["28 days", None, None, None, None],
+        "survival_pct": [np.nan] * 5, "survival_time_days": [np.nan] * 5,
     })
-    sources = pd.DataFrame({"source_id": ["a", "b", "c", "d"], "first_author": ["Ann", "Bo", "Cy", "Di"],
-                            "year": pd.array([2021, 2019, 2020, 2022], dtype="Int64")})
+    sources = pd.DataFrame({"source_id": ["a", "b", "c", "d", "e"], "first_author": ["Ann", "Bo", "Cy", "Di", "Ed"],
+                            "year": pd.array([2021, 2019, 2020, 2022, 2023], dtype="Int64"),
+                            "journal": ["J"] * 5, "pub_type": ["cohort", "case_series", "cohort", "cohort", "review"]})
     out = outcomes.cohort_outcomes(cohorts, sources)
     assert list(out.columns) == outcomes.COHORT_COLUMNS
-    assert out["cohort_id"].tolist() == ["b-all", "a-all", "d-all"]  # c reports nothing; sorted by year
-    a = out.set_index("cohort_id").loc["a-all"]
+    assert out["cohort_id"].tolist() == ["b-all", "a-all", "d-all", "e-all"]  # c reports nothing; by year
+    from lib.citations import cohort_labels
+    labels = dict(zip(cohorts["cohort_id"], cohort_labels(cohorts, sources)))
+    assert out["label"].tolist() == [labels[c] for c in out["cohort_id"]]
+    o = out.set_index("cohort_id")
+    assert o.loc["e-all", "pooled_review"] and o.loc["e-all", "design_label"] == "Pooled review"
+    assert o.loc["b-all", "design_label"] == "Case series (prospective)"
+    assert not o.loc["a-all", "pooled_review"]
+    # counts that refer to episodes: 20 of 25 episodes
+    assert o.loc["e-all", "denominator"] == 25 and o.loc["e-all", "resp_pct"] == pytest.approx(20 / 25)
+    a = o.loc["a-all"]
     # R: binom.test(3, 10)$conf.int = 0.06673951 0.65245285
     assert a.resp_ci_lower == pytest.approx(0.06673951, abs=1e-8)
     assert a.resp_ci_upper == pytest.approx(0.65245285, abs=1e-8)
     # 0 deaths of 10: upper = 1 - 0.025^(1/10) (closed form; R binom.test(0, 10))
     assert a.death_pct == 0.0 and a.death_ci_upper == pytest.approx(1 - 0.025 ** 0.1, abs=TOL)
-    b = out.set_index("cohort_id").loc["b-all"]
+    b = o.loc["b-all"]
     assert pd.isna(b.responders) and math.isnan(b.resp_pct)  # missing is never 0
     assert b.complete_ci_lower == pytest.approx(0.025 ** 0.25, abs=TOL)
-    d = out.set_index("cohort_id").loc["d-all"]
+    d = o.loc["d-all"]
     assert d.responders == 5 and math.isnan(d.resp_pct)  # 5 of 3 is impossible: no interval

@@ -169,10 +169,9 @@ def test_uploaded_patient_level_file_gives_the_patient_chart_and_paired_test():
     assert f"n = {n} patients with a CRP value" in text
     assert f"{ref['n_pairs']} with both sides (joined by a line), 1 before only, 0 after only" in text
     tests = [f for f in _frames(at) if "Test" in f.columns][0]
-    assert tests["Test"].str.startswith("Wilcoxon signed-rank").iloc[0]
-    assert tests["Test"].str.startswith("Wilcoxon rank-sum").iloc[1]
+    assert tests["Test"].tolist() == ["Wilcoxon signed-rank (paired) — shown above"]  # no rank-sum on paired data
     assert tests["Statistic"].iloc[0] == f"V = {ref['statistic']:g}"
-    assert tests["Values used"].iloc[1] == f"{n} before, {ref['n_pairs']} after"
+    assert "No rank-sum test: not run: the values are paired" in text
     assert len(at.get("plotly_chart")) == 1  # patient chart; no cohorts in this upload
     assert any("No cohort in view reports" in i.value for i in at.main.info)
 
@@ -189,3 +188,41 @@ def AppTest_with_upload(dataset, params: dict):  # noqa: N802 - reads like the h
     at.switch_page(PAGE)
     at.run()
     return at
+
+
+def test_pairing_window_is_in_the_link_and_changes_the_pairs():
+    """The synthetic upload has, per patient, an after value at day 7 and an undated one (+500): with the window
+    nearest day 28 (days 15-60) the day-7 value is outside the window and the patient has a dated value, so no
+    after value is used; the link carries _labs_window."""
+    at = AppTest_with_upload(_uploaded_dataset(), {"_labs_analyte": "crp", "_labs_window": "d28"})
+    assert not at.exception, at.exception
+    assert at.selectbox(key="view_labs_window").value == "d28"
+    assert at.query_params["_labs_window"] in ("d28", ["d28"])
+    text = page_text(at)
+    assert "No paired test: no patient has both a before and an after value" in text
+    at.selectbox(key="view_labs_window").set_value("d7").run()
+    assert not at.exception, at.exception
+    assert "_labs_window" not in at.query_params  # the default stays out of the link
+    assert {m.label: m.value for m in at.main.metric}["Pairs"] == str(R_PAIRED["small_exact"]["n_pairs"])
+
+
+def test_the_summary_sentence_and_the_labs_page_use_the_same_pairing_rule():
+    from lib import labs as labs_lib
+
+    for window in ("d7", "d14"):
+        at = AppTest_with_upload(_uploaded_dataset(), {"_labs_analyte": "crp", "_labs_window": window,
+                                                       "_summary_labs_window": window})
+        assert not at.exception, at.exception
+        rule = labs_lib.pairing_rule_text(window)
+        assert f"Pairing rule: {rule}" in page_text(at)
+        at.switch_page("pages/summary.py")
+        at.run()
+        assert not at.exception, at.exception
+        assert at.selectbox(key="view_summary_labs_window").value == window
+        summary = page_text(at)
+        assert "Patient pairs: " + rule in summary
+        pairs = R_PAIRED["small_exact"]["n_pairs"] if window == "d7" else 0
+        if pairs:
+            assert f"MAS, CRP: {pairs} patients with values before and after anakinra" in summary
+        else:
+            assert "MAS, CRP:" not in summary

@@ -2,7 +2,9 @@
 
 Expected numbers come from data/*.csv read with the csv module (conftest.read_rows)
 and exact intervals from scipy's beta quantiles (the Clopper-Pearson definition,
-R ``binom.test``), so the tests follow the data and do not reuse lib code. A
+R ``binom.test``; R's own values for the per-condition figures are in
+tests/reference/pages.json, written by tests/reference/pages.R), so the tests
+follow the data and do not reuse lib code. A
 synthetic upload (generated here at run time, never shown as evidence) checks
 the survival and competing-risk sections with data that has times.
 """
@@ -20,6 +22,10 @@ from conftest import ROOT, read_rows
 from lib import schema
 from lib.data import load_dataset
 from lib.stats import logrank
+from reference_util import load
+
+PATIENTS = {c["condition"]: c for c in load("pages.json") if c["name"].startswith("patients_")}
+RESPONDED = ("complete", "partial", "improved")
 
 PAGE = "pages/outcomes.py"
 
@@ -57,26 +63,81 @@ def test_mas_response_counts_and_table_follow_the_data():
     at = run_app({"condition": "mas"}, PAGE)
     assert not at.exception, at.exception
     rows = _cases("mas")
-    stated = [r for r in rows if r["response"] in ("complete", "partial", "none")]
+    stated = [r for r in rows if r["response"]]
     text = page_text(at)
     assert f"**{len(stated)}** of **{len(rows)}** patients have a response stated" in text
     assert f"**{len(rows) - len(stated)}** not stated" in text
-    table = _frame(at, "label")  # default subgroup: condition
-    row = table.loc[table["label"] == "MAS"].iloc[0]
-    complete = sum(r["response"] == "complete" for r in stated)
-    assert int(row["n"]) == len(rows) and int(row["complete"]) == complete
-    assert int(row["not_stated"]) == len(rows) - len(stated)
-    if stated:
-        assert row["complete_ci"] == _fmt(complete, len(stated))
+    table = _frame(at, "Condition")  # default subgroup: condition
+    row = table.loc[table["Condition"] == "MAS"].iloc[0]
+    k = sum(r["response"] in RESPONDED for r in stated)
+    assert int(row["Patients"]) == len(rows)
+    assert int(row["Improved (not graded)"]) == sum(r["response"] == "improved" for r in rows)
+    assert int(row["Not stated"]) == len(rows) - len(stated)
+    ref = PATIENTS["mas"]  # R: binom.test(responders, stated)
+    assert (k, len(stated)) == (ref["responders"], ref["n_stated"])
+    lo, hi = ref["response_ci"]["lower"], ref["response_ci"]["upper"]
+    assert row["Responded, of those stated (95% CI)"] == (
+        f"{k} of {len(stated)} = {100 * k / len(stated):.0f}% ({100 * lo:.0f}%–{100 * hi:.0f}%)")
+
+
+def test_deaths_by_condition_beside_response_with_the_range():
+    at = run_app({}, PAGE)
+    assert not at.exception, at.exception
+    deaths = [d.value for d in at.main.dataframe if "Deaths reported" in d.value.columns][0]
+    assert len(at.get("plotly_chart")) >= 2  # the response chart and the deaths chart side by side
+    for cond, ref in PATIENTS.items():
+        row = deaths.loc[deaths["Condition"] == schema.CONDITION_LABELS[cond]].iloc[0]
+        n, died, m = ref["n"], ref["died"], ref["death_n_stated"]
+        assert row["Deaths reported"] == f"{died} among {n}"
+        if m >= 5:
+            lo, hi = ref["death_ci"]["lower"], ref["death_ci"]["upper"]
+            assert row["Died, of those stated (95% CI)"] == (
+                f"{died} of {m} = {100 * died / m:.0f}% ({100 * lo:.0f}%–{100 * hi:.0f}%)")
+            if n > m:
+                assert row["If all not stated survived / died"] == (
+                    f"{100 * died / n:.0f}%–{100 * (died + n - m) / n:.0f}%")
+        elif m:
+            assert row["Died, of those stated (95% CI)"] == f"{died} of {m} (too few for a %)"
+
+
+def test_small_groups_show_counts_without_a_percentage():
+    at = run_app({"_outcomes_by": "trigger"}, PAGE)
+    assert not at.exception, at.exception
+    table = [d.value for d in at.main.dataframe if "Responded, of those stated (95% CI)" in d.value.columns][0]
+    by_trigger: dict = {}
+    for r in _cases():
+        by_trigger.setdefault(r["trigger"], []).append(r)
+    small = []
+    for trig, rows in by_trigger.items():
+        stated = [r for r in rows if r["response"]]
+        shown = table.loc[table["Trigger or background"] == schema.TRIGGER_LABELS[trig],
+                          "Responded, of those stated (95% CI)"].iloc[0]
+        k = sum(r["response"] in RESPONDED for r in stated)
+        if 0 < len(stated) < 5:
+            assert shown == f"{k} of {len(stated)} (too few for a %)"
+            assert "%" not in shown.replace("too few for a %", "")
+            small.append(schema.TRIGGER_LABELS[trig])
+    assert small, "the shipped data should have a trigger with fewer than 5 stated responses"
+    captions = " ".join(c.value for c in at.main.caption)
+    assert "show 'k of n' only, without a percentage or bar" in captions
+    assert all(label in captions for label in small)
 
 
 def test_response_by_route_without_filters():
     at = run_app({"_outcomes_by": "route"}, PAGE)
     assert not at.exception, at.exception
-    table = _frame(at, "label")
+    table = _frame(at, "Route")
     no_route = [r for r in _cases() if not r["route"]]
-    assert int(table.loc[table["label"] == "Not stated", "n"].iloc[0]) == len(no_route)
-    assert int(table["n"].sum()) == len(_cases())  # combined routes: groups do not overlap
+    assert int(table.loc[table["Route"] == "Not stated", "Patients"].iloc[0]) == len(no_route)
+    assert int(table["Patients"].sum()) == len(_cases())  # combined routes: groups do not overlap
+
+
+def test_all_patients_together_comes_with_the_mixing_warning():
+    at = run_app({"_outcomes_by": "all"}, PAGE)
+    assert not at.exception, at.exception
+    assert any("All conditions together" in w.value for w in at.main.warning)
+    one = run_app({"_outcomes_by": "all", "condition": "mas"}, PAGE)
+    assert not any("All conditions together" in w.value for w in one.main.warning)
 
 
 def test_sparse_survival_says_how_many_have_times():
@@ -92,24 +153,32 @@ def test_sparse_survival_says_how_many_have_times():
         assert "A Kaplan-Meier curve needs at least 2 patients" in text
 
 
-def test_cohort_outcomes_table_follows_the_data():
+def test_cohort_outcomes_table_follows_the_data_and_marks_pooled_reviews():
     at = run_app({"condition": "shlh"}, PAGE)
     assert not at.exception, at.exception
     rows = _cohorts("shlh")
     reporting = [r for r in rows if r["responders"] or r["complete_responders"] or r["deaths"] or r["survival_pct"]]
     assert f"**{len(reporting)}** of **{len(rows)}** cohorts report" in page_text(at)
-    table = _frame(at, "Cohort")
-    assert sorted(table["Cohort"]) == sorted(r["cohort_id"] for r in reporting)
+    table = _frame(at, "Study")
+    assert len(table) == len(reporting)
+    assert "Cohort" not in table.columns  # no internal ids
+    assert not set(table["Study"]) & {r["cohort_id"] for r in rows}  # studies by label, never by row id
+    assert (table["Pooled review"] != "").sum() == sum(r["design"] == "pooled_review" for r in reporting)
+    assert set(table["Design"]) <= {"Pooled review", "Cohort", "Case series", "Cohort (retrospective)",
+                                    "Cohort (prospective)", "Case series (retrospective)",
+                                    "Case series (prospective)", "Cohort (trial re-analysis)", "Cohort (survey)",
+                                    "Case series (trial re-analysis)", "Case series (survey)"}
+    shown_resp = sorted(table["Responders (95% CI)"])
+    expected = []
     for r in reporting:
-        shown = table.loc[table["Cohort"] == r["cohort_id"]].iloc[0]
         if r["responders"]:
-            k, n = int(r["responders"]), int(r["n"])
-            assert shown["Responders (95% CI)"] == f"{k}/{n} = {_fmt(k, n)}"
+            k = int(r["responders"])
+            n = int(r["n_episodes"]) if r["counts_refer_to"] == "episodes" else int(r["n"])
+            unit = " episodes" if r["counts_refer_to"] == "episodes" else ""
+            expected.append(f"{k}/{n}{unit} = {_fmt(k, n)}")
         else:
-            assert shown["Responders (95% CI)"] == "—"  # never 0
-        if r["deaths"]:
-            k, n = int(r["deaths"]), int(r["n"])
-            assert shown["Deaths (95% CI)"] == f"{k}/{n} = {_fmt(k, n)}"
+            expected.append("—")  # never 0
+    assert shown_resp == sorted(expected)
 
 
 def test_empty_filter_result_shows_a_message():
@@ -218,7 +287,7 @@ def test_synthetic_upload_draws_km_logrank_and_competing_risks(upload_dataset):
     risk = [df.value for df in at.main.dataframe if "Day 0" in df.value.columns][0].set_index("Group")
     assert risk.loc["Subcutaneous", "Day 0"] == 10 and risk.loc["IV bolus", "Day 0"] == 10
 
-    # log-rank shown equals lib.stats.logrank (checked against R survdiff in test_stats.py)
+    # log-rank shown equals lib.stats.logrank (checked against R survdiff in test_stats_survival.py)
     stated = [r for r in usable if r["route"]]
     ref = logrank([float(r["followup_days"]) for r in stated], [int(r["death"] == "true") for r in stated],
                   [r["route"] for r in stated])
@@ -228,7 +297,7 @@ def test_synthetic_upload_draws_km_logrank_and_competing_risks(upload_dataset):
 
     # competing risks: rule applied independently here
     def usable_cr(r):
-        if r["response"] in ("complete", "partial"):
+        if r["response"] in RESPONDED:
             return bool(r["days_to_response"])
         if r["response"] == "none":
             return bool(r["followup_days"]) and bool(r["death"])
@@ -237,4 +306,4 @@ def test_synthetic_upload_draws_km_logrank_and_competing_risks(upload_dataset):
     n_cr = sum(usable_cr(r) for r in all_rows)
     assert f"**{n_cr}** of **{len(all_rows)}** patients have the times needed" in text
     cif = [df.value for df in at.main.dataframe if "Cumulative incidence (95% CI)" in df.value.columns][0]
-    assert list(cif["Event"]) == ["Response (complete or partial)", "Death without response"]
+    assert list(cif["Event"]) == ["Response (complete, partial or improved)", "Death without response"]

@@ -77,14 +77,15 @@ def test_both_adds_the_upload_to_the_shipped_data_and_pages_follow():
     at.run()
     assert not at.exception
     # the link's filter condition=mas still applies: shipped MAS patients plus the one uploaded MAS patient
-    assert f"**{_shipped_cases('mas') + 1}** individually described patients" in page_text(at)
+    # (the Overview's MAS headline block: "<n> described individually")
+    assert f"\n{_shipped_cases('mas') + 1} described individually" in page_text(at)
 
 
 def test_upload_only_with_a_filter_shows_the_uploaded_patients():
     at = _upload(run_app({"condition": "dira"}, PAGE))
     at.switch_page("pages/overview.py")
     at.run()
-    assert "**1** individually described patients" in page_text(at)
+    assert "\n1 described individually" in page_text(at)
 
 
 def test_a_bad_file_gives_a_report_and_keeps_the_previous_upload():

@@ -45,15 +45,26 @@ def test_every_page_survives_an_empty_filter_result(page):
     assert not at.exception, at.exception
 
 
+def _overview_line(conditions=None) -> str:
+    """The Overview's first line and count, re-stated on the CSV rows (publications; patients in primary reports)."""
+    cases, cohorts = _cases(conditions), _cohorts(conditions)
+    pubs = {s for r in cases for s in r["source_ids"].split(";") if s} | {r["source_id"] for r in cohorts}
+    prim = [k for k in cohorts if k["design"] != "pooled_review"]
+    whole = {k["source_id"] for k in prim if not k["subgroup"]}
+    prim = [k for k in prim if not (k["subgroup"] and k["source_id"] in whole)]
+    ids = {k["cohort_id"] for k in prim}
+    primary = len(cases) - sum(r["included_in_cohort"] in ids for r in cases) + sum(int(k["n"]) for k in prim)
+    return f"**{len(pubs)} publications** match the filters.\n{primary:,} patients in primary reports"
+
+
 def test_overview_shows_the_counts_for_a_known_filter():
     at = _app({"condition": "dira"})
-    cases, cohorts = _cases({"dira"}), _cohorts({"dira"})
-    assert f"**{len(cases)}** individually described patients and **{len(cohorts)}** cohorts" in _text(at)
+    assert _overview_line({"dira"}) in _text(at)
 
 
 def test_overview_without_filters_counts_everything():
     at = _app()
-    assert f"**{len(_cases())}** individually described patients and **{len(_cohorts())}** cohorts" in _text(at)
+    assert _overview_line() in _text(at)
 
 
 def test_link_filters_reach_the_sidebar_widgets():
@@ -83,9 +94,9 @@ def test_filters_are_written_back_to_the_url_without_defaults():
 
 def test_changing_a_filter_changes_the_numbers():
     at = _app()
+    before = _text(at)
     at.multiselect(key="f_conditions").set_value(["mas"]).run()
-    cases, cohorts = _cases({"mas"}), _cohorts({"mas"})
-    assert f"**{len(cases)}** individually described patients and **{len(cohorts)}** cohorts" in _text(at)
+    assert _overview_line({"mas"}) in _text(at) and _overview_line({"mas"}) not in before
 
 
 def test_removing_an_active_filter_and_reset():

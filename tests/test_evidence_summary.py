@@ -1,10 +1,12 @@
-"""lib.summary on small synthetic tables built at run time (never shown as evidence).
+"""lib.evidence_summary on small synthetic tables built at run time (never shown as evidence).
 
 Numbers asserted name their reference: exact Clopper-Pearson limits are R
-``binom.test(k, n)$conf.int``; pooled proportions are hand-computed
-inverse-variance arithmetic on the logit scale (tau2 = 0 for identical
-studies, so REML = fixed effect); the paired test is R
-``wilcox.test(after, before, paired = TRUE)``.
+``binom.test(k, n)$conf.int``; the pooled proportion of identical studies is
+hand arithmetic (tau2 = 0, so the binomial-normal model is the equal-effects
+binomial model: the pooled proportion is sum x / sum n with Wald limits on the
+logit scale); other pooled numbers are lib.stats (checked against R metafor in
+tests/test_stats_meta.py); the paired test is R ``wilcox.test(after, before,
+paired = TRUE)``.
 """
 
 from __future__ import annotations
@@ -15,10 +17,12 @@ from dataclasses import FrozenInstanceError
 import pandas as pd
 import pytest
 
+from lib import labs as labs_lib
 from lib import schema
+from lib.citations import cohort_labels
 from lib.data import enrich, validate_table
 from lib.filters import FilteredView, FilterState
-from lib.summary import (
+from lib.evidence_summary import (
     Sentence,
     build_summary,
     escape_markdown,
@@ -58,7 +62,7 @@ def _case(cid, sid, **kw):
 
 def _cohort(cid, sid, n, **kw):
     return dict(cohort_id=cid, source_id=sid, condition=kw.pop("condition", "shlh"), trigger=kw.pop("trigger", "mixed"),
-                population="p", n=str(n), **kw)
+                population="p", n=str(n), response_class=kw.pop("response_class", "early_response"), **kw)
 
 
 def _lab(eid, analyte, tp, value, etype="case", stat="value", day=None):
@@ -156,16 +160,48 @@ def view():
 
 def test_case_response_numbers_and_citations(view):
     s = build_summary(view, "brief")
-    resp = _findings(s, "Response")
-    first = resp[0]
-    # 3 of 5 with a stated response responded (complete or partial)
-    # R: binom.test(3, 5)$conf.int -> 0.1466328 0.9472550
-    assert "Of 5 individually described patients whose response is stated, 3 responded" in first.text
-    assert "60% (95% CI 15% to 95%)" in first.text
-    assert "not stated for 1 more" in first.text
+    first = _findings(s, "Response")[0]
+    # 3 of 5 with a stated response responded (complete, partial or improved); 1 of 6 not stated
+    # R: binom.test(3, 5)$conf.int -> 0.1466328 0.9472550; range 3/6 to 4/6
+    assert first.text == ("MAS: of 6 individually described patients, response is stated for 5 (2 complete, "
+                          "1 partial and 2 no response); 3 of 5 responded, 60% (95% CI 15% to 95%); counting the 1 "
+                          "not stated as non-responders or as responders, 50% to 67% of all 6.")
     assert set(first.citations) == {"a2010", "b2015"}
-    # complete: 2 of 5; R: binom.test(2, 5)$conf.int -> 0.05274495 0.85336720
-    assert "2 of these 5: 40% (95% CI 5% to 85%)" in resp[1].text
+
+
+def test_small_numbers_give_counts_without_a_percentage():
+    v = make_view([_src("a", 2010, author="A")],
+                  cases=[_case("p1", "a", condition="dira", response="complete"),
+                         _case("p2", "a", condition="dira", response="improved"),
+                         _case("p3", "a", condition="dira")])
+    text = _findings(build_summary(v), "Response")[0].text
+    assert text == ("DIRA: of 3 individually described patients, response is stated for 2 (1 complete and 1 improved "
+                    "without a grade); 2 of 2 responded (fewer than 5 stated: no percentage); counting the 1 not "
+                    "stated as non-responders or as responders, 2 to 3 of all 3.")
+    assert "%" not in text.replace("no percentage", "")
+
+
+def test_every_figure_is_per_condition():
+    v = make_view([_src("a", 2010, author="A"), _src("b", 2011, author="B")],
+                  cases=[_case("p1", "a", condition="dira", response="complete", death="false"),
+                         _case("p2", "b", condition="shlh", response="none", death="true"),
+                         _case("p3", "b", condition="shlh")])
+    s = build_summary(v)
+    for section in ("Response", "Mortality"):
+        texts = [x.text for x in _findings(s, section)]
+        assert [t.split(":")[0] for t in texts] == ["DIRA", "Secondary HLH"]
+    assert any("per condition" in x.text for x in s.sentences if x.section == "Methods")
+
+
+def test_deaths_are_counted_among_all_patients_with_the_stated_number():
+    v = make_view([_src("a", 2010, author="A")],
+                  cases=[_case(f"p{i}", "a", condition="shlh", death=d)
+                         for i, d in enumerate(["true", "true", "false", "false", "false", None, None, None])])
+    text = _findings(build_summary(v), "Mortality")[0].text
+    # 2 deaths among 8; stated for 5; range 2/8 = 25% to 5/8 = 62.5% -> "62%" (Python rounds half to even)
+    assert text == ("Secondary HLH: 2 deaths reported among 8 individually described patients (survival status "
+                    "stated for 5); counting the 3 not stated as survivors or as deaths, 25% to 62% of all 8.")
+    assert "40%" not in text  # never the bare share of the stated few (2 of 5)
 
 
 def test_small_numbers_caveat_is_stated_where_it_applies(view):
@@ -175,71 +211,91 @@ def test_small_numbers_caveat_is_stated_where_it_applies(view):
     assert all(not x.citations for x in s.sentences if x.kind != "finding")
 
 
-def test_pooled_estimate_two_identical_cohorts(view):
-    # The whole-study row c-1 and a subgroup of the same study would double count, so make two studies.
-    v = make_view(
-        [_src("c2020", 2020, author="Gamma"), _src("d2021", 2021, author="Delta")],
-        cohorts=[_cohort("c-1", "c2020", 10, responders="5"), _cohort("d-1", "d2021", 10, responders="5")])
-    s = build_summary(v, "brief")
-    pooled = [x for x in _findings(s, "Response") if x.text.startswith("Pooled")]
-    assert len(pooled) == 1
-    # Hand arithmetic: y = logit(5/10) = 0 in both, v = 1/5 + 1/5 = 0.4, tau2 = 0, se = sqrt(1 / (2 / 0.4)) = 0.4472;
-    # limits expit(+-1.959964 * 0.4472) = 0.2938, 0.7062.
-    assert "Pooled across 2 cohorts (20 patients), the proportion who responded was 50% (95% CI 29% to 71%; I² = 0%)" \
-        in pooled[0].text
-    assert pooled[0].citations == ("c2020", "d2021")
-    assert not any("differ more than chance" in x.text for x in s.sentences)
+def _three_identical():
+    return make_view(
+        [_src("c2020", 2020, author="Gamma"), _src("d2021", 2021, author="Delta"), _src("e2022", 2022, author="Eps")],
+        cohorts=[_cohort("c-1", "c2020", 10, responders="5"), _cohort("d-1", "d2021", 10, responders="5"),
+                 _cohort("e-1", "e2022", 10, responders="5")])
 
 
-def test_heterogeneity_caveat_when_i2_above_50():
-    v = make_view(
-        [_src("a", 2010, author="A"), _src("b", 2011, author="B"), _src("c", 2012, author="C")],
-        cohorts=[_cohort("a-1", "a", 20, responders="2"), _cohort("b-1", "b", 20, responders="18"),
-                 _cohort("c-1", "c", 20, responders="10")])
+def test_pooled_estimate_three_identical_cohorts_with_the_default_model():
+    s = build_summary(_three_identical(), "brief")
+    pooled_s = [x for x in _findings(s, "Response") if "pooled across" in x.text]
+    assert len(pooled_s) == 1
+    # Hand arithmetic: identical proportions, tau2 = 0: the equal-effects binomial model, p = 15/30 = 0.5,
+    # se(logit) = 1 / sqrt(30 * 0.5 * 0.5) = 0.3651; limits expit(+-1.959964 * 0.3651) = 0.3284, 0.6716.
+    assert pooled_s[0].text == (
+        "Secondary HLH, early response (within 2 weeks): pooled across 3 cohorts (30 patients), the proportion who "
+        "responded was 50% (95% CI 33% to 67%); a new study's true proportion is expected between 33% and 67% (95% "
+        "prediction interval).")
+    assert pooled_s[0].citations == ("c2020", "d2021", "e2022")
+    het = [x for x in s.sentences if "heterogeneity cannot be assessed" in x.text]
+    assert len(het) == 1 and het[0].kind == "caveat" and "τ² estimated as 0" in het[0].text
+
+
+def test_heterogeneity_caveat_when_assessable_and_i2_above_50():
+    ids = ["a", "b", "c", "d", "e"]
+    v = make_view([_src(i, 2010 + k, author=i.upper()) for k, i in enumerate(ids)],
+                  cohorts=[_cohort(f"{i}-1", i, 20, responders=str(x)) for i, x in zip(ids, [2, 18, 10, 3, 17])])
     s = build_summary(v, "brief")
-    pooled = [x for x in _findings(s, "Response") if x.text.startswith("Pooled")][0]
-    i2 = float(re.search(r"I² = (\d+)%", pooled.text).group(1))
-    assert i2 > 50  # 2/20, 18/20, 10/20 are far apart (regression guard on the scenario)
     het = [x for x in s.sentences if "differ more than chance" in x.text]
     assert len(het) == 1 and het[0].kind == "caveat" and het[0].citations == ()
+    i2 = float(re.search(r"I² = (\d+)%", het[0].text).group(1))
+    assert i2 > 50  # 2/20, 18/20, 10/20, 3/20, 17/20 are far apart (regression guard on the scenario)
 
 
-def test_one_cohort_is_reported_but_not_pooled():
+def test_one_cohort_is_reported_but_not_pooled_and_the_reason_is_the_pages():
     v = make_view([_src("a", 2010, author="A")], cohorts=[_cohort("a-1", "a", 12, deaths="3")])
     s = build_summary(v, "brief")
     mort = [x.text for x in s.sentences if x.section == "Mortality"]
-    # R: binom.test(3, 12)$conf.int -> 0.05486064 0.57185846
-    assert any("in A 2010, 3 of 12 died, 25% (95% CI 5% to 57%)" in t for t in mort)
-    assert any("needs at least 2 cohorts" in t for t in mort)
-    assert not any(t.startswith("Pooled") for t in mort)
+    label = cohort_labels(v.cohorts, v.sources).iloc[0]
+    assert f"Secondary HLH: 1 cohort reports how many died ({label}: 3 of 12)." in mort
+    assert any("not pooled. Only 1 study can be pooled here; a pooled estimate needs at least 3" in t for t in mort)
+    assert not any("pooled across" in t for t in mort)
+
+
+def test_two_classes_are_never_pooled_together():
+    ids = ["a", "b", "c", "d"]
+    v = make_view([_src(i, 2010 + k, author=i.upper()) for k, i in enumerate(ids)],
+                  cohorts=[_cohort("a-1", "a", 10, responders="8"), _cohort("b-1", "b", 10, responders="7"),
+                           _cohort("c-1", "c", 10, responders="6", response_class="remission"),
+                           _cohort("d-1", "d", 10, responders="9", response_class="remission")])
+    s = build_summary(v, "brief")
+    texts = [x.text for x in s.sentences if x.section == "Response"]
+    assert not any("pooled across" in t for t in texts)
+    assert any(t.startswith("Secondary HLH, early response (within 2 weeks): 2 cohorts report") for t in texts)
+    assert any(t.startswith("Secondary HLH, remission: 2 cohorts report") for t in texts)
 
 
 def test_full_detail_adds_per_cohort_sentences(view):
     brief = build_summary(view, "brief")
     full = build_summary(view, "full")
     assert len(full.sentences) > len(brief.sentences)
-    per_cohort = [x for x in _findings(full, "Response") if x.text.startswith("Gamma 2020")]
-    # c-2 is a subgroup of c-1's study, so only c-1 is listed and pooled.
+    label = cohort_labels(view.cohorts, view.sources).iloc[0]
+    per_cohort = [x for x in _findings(full, "Response") if x.text.startswith(label + ":")]
+    # c-2 is a subgroup of c-1's study, so only c-1 is listed.
     assert len(per_cohort) == 1
     # R: binom.test(5, 10)$conf.int -> 0.187086 0.812914
-    assert per_cohort[0].text.startswith("Gamma 2020: 5 of 10 responded, 50% (95% CI 19% to 81%); "
+    assert per_cohort[0].text.startswith(f"{label}: 5 of 10 responded, 50% (95% CI 19% to 81%); "
                                          "response as the source defines it: afebrile by day 3")
 
 
 def test_dosing_adverse_events_and_relapse(view):
     s = build_summary(view, "full")
     dose = " ".join(x.text for x in _findings(s, "Dosing"))
-    assert "mg/kg/day (2 patients): 2 to 10 mg/kg/day" in dose
-    assert "mg/day (1 patient): 100 mg/day" in dose
+    assert "MAS: Daily doses stated in mg/kg/day (2 patients): 2 to 10 mg/kg/day" in dose
+    assert "MAS: Daily doses stated in mg/day (1 patient): 100 mg/day" in dose
     assert "by cohorts (2 cohorts" not in dose and "(1 cohort, lowest to highest reported): 4 to 8 mg/kg/day" in dose
     assert "Subcutaneous: 1 patient" in dose and "IV bolus: 1 patient" in dose
     assert any(x.kind == "caveat" and "not dosing advice" in x.text for x in s.sentences)
     ae = _findings(s, "Adverse events")
     assert any("injection-site reaction" in x.text and x.citations == ("b2015",) for x in ae)
+    ids = set(view.cases["case_id"]) | set(view.cohorts["cohort_id"])
+    assert not any(i in x.text for x in s.sentences for i in ids)  # rows are named by citation, never by row id
     assert any("no serious adverse events" in x.text for x in ae)
     rel = " ".join(x.text for x in _findings(s, "Relapse"))
-    assert "Of 1 individually described patient whose relapse status is stated, 1 relapsed" in rel
-    assert "2 of 10 in Gamma 2020" in rel
+    assert "MAS: of 1 individually described patient whose relapse status is stated, 1 relapsed" in rel
+    assert "2 of 10 in " + cohort_labels(view.cohorts, view.sources).iloc[0] in rel
 
 
 def test_every_finding_cites_and_every_citation_is_a_reference(view):
@@ -257,8 +313,9 @@ def test_every_finding_cites_and_every_citation_is_a_reference(view):
 def test_case_with_two_sources_cites_both(view):
     s = build_summary(view, "brief")
     scope = s.sentences[0]
-    assert scope.text.startswith("The current filters match 3 publications: 6 individually described patients "
-                                 "and 2 cohorts with 20 patients reported in aggregate.")
+    # lib.counts.patient_count_text: c-2 is a subgroup of c-1's study and is not added again
+    assert scope.text == ("The current filters match 3 publications: 16 patients in primary reports "
+                          "(6 described individually, 10 in 1 cohort).")
     assert set(scope.citations) == {"a2010", "b2015", "c2020"}
 
 
@@ -274,13 +331,36 @@ def test_patient_lab_pairs_and_wilcoxon():
     pairs = lab_pairs(v.labs, v.cases)
     # p3 has an undated and a dated 'before': the dated one (day -1) is taken as closest to the first dose
     assert pairs["before"].tolist() == [2.0, 4.0, 50.0]
+    assert pairs["condition"].tolist() == ["mas"] * 3
     s = build_summary(v, "brief")
     lab = [x for x in _findings(s, "Laboratory changes")]
     assert len(lab) == 1
     # differences -1, -2, -46: median -2; R: wilcox.test(c(1,2,4), c(2,4,50), paired = TRUE) -> V = 0, p-value = 0.25
-    assert lab[0].text == ("CRP: 3 patients with values before and after anakinra, median change -2 mg/L; "
+    assert lab[0].text == ("MAS, CRP: 3 patients with values before and after anakinra, median change -2 mg/L; "
                            "paired Wilcoxon signed-rank test p = 0.25.")
     assert any("fewer than 10" in x.text for x in s.sentences if x.section == "Laboratory changes")
+
+
+def test_summary_lab_pairs_follow_the_labs_window_and_say_the_rule():
+    v = make_view(
+        [_src("a", 2010, author="A")],
+        cases=[_case(f"p{i}", "a") for i in (1, 2)],
+        labs=[_lab("p1", "crp", "before", 100, day=0), _lab("p1", "crp", "after", 40, day=6),
+              _lab("p1", "crp", "after", 10, day=20),
+              _lab("p2", "crp", "before", 80, day=0), _lab("p2", "crp", "after", 60, day=2),
+              _lab("p2", "crp", "after", 30, day=15)])
+    for window in labs_lib.PAIRING_WINDOWS:
+        pairs = lab_pairs(v.labs, v.cases, window)
+        page = labs_lib.lab_pairs(v.labs, "crp", window)
+        page = page.loc[page["before"].notna() & page["after"].notna()]
+        assert pairs["after"].tolist() == page["after"].tolist()  # the Labs page's pairs, same rule
+        s = build_summary(v, labs_window=window)
+        method = [x.text for x in s.sentences if x.section == "Laboratory changes" and x.kind == "method"]
+        assert any(labs_lib.pairing_rule_text(window) in t for t in method)
+    assert lab_pairs(v.labs, v.cases, "d7")["after"].tolist() == [40.0, 60.0]  # nearest day 7: days 6 and 2
+    assert lab_pairs(v.labs, v.cases, "d14")["after"].tolist() == [10.0, 30.0]  # within 8-28: days 20 and 15
+    with pytest.raises(ValueError):
+        build_summary(v, labs_window="latest")
 
 
 def test_cohort_group_lab_figures():
@@ -292,8 +372,9 @@ def test_cohort_group_lab_figures():
               _lab("k", "hb", "after", 3.2, etype="cohort", stat="mean_change")])
     s = build_summary(v, "full")
     lab = _findings(s, "Laboratory changes")
-    assert lab[0].text == ("A 2010 (8 patients): mean change +3.2 g/dL in haemoglobin; mean ferritin from 10000 to "
-                           "2500 ng/mL at day 7 (-75%).")
+    label = cohort_labels(v.cohorts, v.sources).iloc[0]
+    assert lab[0].text == (f"{label} (Secondary HLH, 8 patients): mean change +3.2 g/dL in haemoglobin; mean ferritin "
+                           "from 10000 to 2500 ng/mL at day 7 (-75%).")
 
 
 def test_empty_view_and_bad_detail(view):
@@ -359,6 +440,7 @@ def test_dose_sentences_count_a_study_once_not_per_subgroup():
                          route="sc")])
     s = build_summary(v, "brief")
     dose = [x.text for x in _findings(s, "Dosing")]
-    assert "Daily doses stated in mg/kg/day by cohorts (1 cohort, lowest to highest reported): 6 to 10 mg/kg/day." \
+    assert "Secondary HLH: Daily doses stated in mg/kg/day by cohorts (1 cohort, lowest to highest reported): 6 to 10 "\
+           "mg/kg/day." \
         in dose
     assert "Routes stated: Subcutaneous: 1 cohort." in dose
