@@ -64,6 +64,7 @@ FILTER_KEYS = tuple(k for k, _ in MULTI_KEYS.values()) + tuple(k for k, _, _ in 
 # ``ui.view_option`` / ``ui.view_text`` key a page uses is here.
 VIEW_KEYS: dict[str, str] = {
     "summary_detail": "summary",
+    "summary_labs_window": "summary",
     "dosing_group": "dosing",
     "dosing_unit": "dosing",
     "labs_analyte": "labs",

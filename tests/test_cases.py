@@ -9,7 +9,7 @@ import pytest
 
 from lib import cases as C
 from lib.filters import FilterState, apply_filters
-from test_summary import _case, _cohort, _src, make_view
+from test_evidence_summary import _case, _cohort, _src, make_view
 from visible_codes import Checker
 
 

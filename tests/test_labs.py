@@ -336,7 +336,7 @@ def test_cohort_lab_summary_markers_with_spread_and_labels():
     assert tuple(out.columns) == L.COHORT_COLUMNS
     assert out["lab_id"].tolist() == ["k1-b", "k1-a", "k2-b"]  # "Eloseily 2020" < "Unidentified ..."
     assert out["label"].tolist() == ["Eloseily 2020", "Eloseily 2020",
-                                     "Unidentified publication, year not stated: adults"]
+                                     "Unidentified cohort, year not stated: adults"]  # pub_type cohort
     assert out["statistic"].tolist() == ["mean", "mean", "median"]
     assert out["value"].tolist() == [33316, 14435, 21392]
     assert out["n"].tolist() == [44, 44, 25]

@@ -12,7 +12,7 @@ import math
 import pytest
 
 from lib import outcomes, safety
-from test_summary import _case, _cohort, _src, make_view
+from test_evidence_summary import _case, _cohort, _src, make_view
 
 
 @pytest.fixture()
