@@ -59,7 +59,7 @@ else:
         chosen = ui.view_option("case", "Case detail", choices, default=choices[0],
                                 format_func=lambda cid: options.get(cid, "Case not in view"))
         detail, sources = case_detail(view, chosen, words)
-        st.subheader(case_title(view, chosen))
+        st.subheader(ui.safe(case_title(view, chosen)), anchor=False)  # names from uploads: never markup
         st.dataframe(detail, hide_index=True, width="stretch", placeholder=MISSING,
                      column_config={"Value": st.column_config.TextColumn(width="large")})
         st.caption("Only what the source states is listed; the curators' note and where in the source the values "

@@ -62,5 +62,5 @@ st.markdown(
 )
 
 st.header("How to cite")
-st.write(ds.meta.get("citation", ""))
+st.text(ui.plain_text(ds.meta.get("citation", "")))  # may name an uploaded file: plain text
 st.caption(":material/medical_information: " + ui.DISCLAIMER)
