@@ -638,8 +638,12 @@ def load_error(exc: DataValidationError) -> None:
     st.text(str(exc))
 
 
-def chart(fig, key: str, data: pd.DataFrame | None = None, filename: str = "chart") -> None:
+def chart(fig, key: str, data: pd.DataFrame | None = None, filename: str = "chart",
+          percent: Sequence[str] = (), percent_decimals: int = 0) -> None:
     """Show a plotly figure; its toolbar camera saves it as PNG or SVG; its data downloads as CSV.
+
+    ``percent`` names the proportion columns (0-1) that the chart shows as percentages: the CSV
+    gives them in percent rounded as shown, beside the exact proportion (:func:`lib.export.percent_as_shown`).
 
     The image is made in the browser by plotly (nothing is sent anywhere), in
     the format chosen under "Chart images" in the sidebar.
@@ -653,9 +657,11 @@ def chart(fig, key: str, data: pd.DataFrame | None = None, filename: str = "char
     # data text (study labels, categories, hover text) is shown literally, never as plotly markup
     st.plotly_chart(plotly_safe(spec), width="stretch", key=key, config=config)
     if data is not None:
-        from lib.export import safe_csv
+        from lib.export import percent_as_shown, safe_csv
 
-        st.download_button("Data behind this chart (CSV)", lambda: safe_csv(data), file_name=f"{filename}.csv",
+        st.download_button("Data behind this chart (CSV)",
+                           lambda: safe_csv(percent_as_shown(data, percent, percent_decimals)),
+                           file_name=f"{filename}.csv",
                            mime="text/csv", key=f"{key}_csv", on_click="ignore")
 
 

@@ -66,6 +66,11 @@ def range_text(k: int, missing: int, n: int, lo: float, hi: float, shown: bool) 
     return f"{pct(lo)}–{pct(hi)}" if shown else f"{k}–{k + missing} of {n}"
 
 
+# the proportions the rate charts show as percentages (their CSV gives them in percent as shown)
+RATE_COLUMNS = tuple(f"{what}_{part}" for what in ("response", "complete", "death")
+                     for part in ("pct", "ci_lower", "ci_upper", "if_none", "if_all"))
+
+
 def rate_chart(df, est_col, lo_col, hi_col, none_col, all_col, k_col, xlabel: str, ytitle: str):
     """One row per subgroup: range over the not-stated (bar), rate among the stated with its CI; counts only
     for groups below the small-n guard."""
@@ -162,7 +167,8 @@ if not ui.empty_message(view):
                     xlabel = "Complete response (% of those with response stated)"
                 fig = rate_chart(resp, *cols, xlabel=xlabel, ytitle=outcomes.SUBGROUP_LABELS[by])
                 st.caption(ui.n_caption(int(total.n_stated), int(total.not_stated), "patients with a response stated"))
-                ui.chart(fig, key="outcomes_response_chart", data=resp, filename=f"outcomes_response_by_{by}")
+                ui.chart(fig, key="outcomes_response_chart", data=resp, filename=f"outcomes_response_by_{by}",
+                         percent=RATE_COLUMNS)
         with col_d:
             st.markdown("**Deaths**")
             if total_d.n_stated == 0:
@@ -173,7 +179,8 @@ if not ui.empty_message(view):
                                  ytitle=outcomes.SUBGROUP_LABELS[by])
                 st.caption(f"{int(total_d.died)} deaths among {int(total_d.n)} patients; status stated for "
                            f"{int(total_d.n_stated)}")
-                ui.chart(fig, key="outcomes_deaths_chart", data=dead, filename=f"outcomes_deaths_by_{by}")
+                ui.chart(fig, key="outcomes_deaths_chart", data=dead, filename=f"outcomes_deaths_by_{by}",
+                         percent=RATE_COLUMNS)
         st.caption(
             "Dot and thin line: the rate among patients with the outcome stated, with its exact 95% interval "
             "(Clopper-Pearson, R `binom.test`). Shaded bar: the range over the patients whose outcome is not stated, "
@@ -261,7 +268,8 @@ if not ui.empty_message(view):
                        + (". Not drawn (fewer than 2 patients): " + ", ".join(f"{g.label} (n = {g.n})"
                                                                              for g in not_drawn)
                           if not_drawn else ""))
-            ui.chart(fig, key="outcomes_km_chart", data=curves, filename=f"outcomes_km_{km_by}")
+            ui.chart(fig, key="outcomes_km_chart", data=curves, filename=f"outcomes_km_{km_by}",
+                     percent=("survival", "ci_lower", "ci_upper"))
             st.caption("Shaded: pointwise 95% confidence band (Greenwood, log-log, as R `survfit(..., "
                        "conf.type = \"log-log\")`). Ticks: censored patients (alive at last follow-up).")
 
@@ -347,7 +355,8 @@ if not ui.empty_message(view):
             fig.update_xaxes(title_text="Days from the first anakinra dose", rangemode="tozero")
             fig.update_yaxes(title_text="Cumulative incidence (probability)", range=[0, 1.05], tickformat=".0%")
             st.caption(ui.n_caption(cd.n, cd.n_excluded, "patients with the needed times"))
-            ui.chart(fig, key="outcomes_cif_chart", data=cif, filename="outcomes_cumulative_incidence")
+            ui.chart(fig, key="outcomes_cif_chart", data=cif, filename="outcomes_cumulative_incidence",
+                     percent=("cif", "ci_lower", "ci_upper", "band_lower", "band_upper"))
             last = [cif.loc[cif["event_type"] == et].iloc[-1] for et in (1, 2)]
             st.dataframe(
                 [{"Event": r["event"], "By day": f"{r['time']:g}",

@@ -245,7 +245,8 @@ else:
             st.caption("Deaths are counted over different time frames (see the table below).")
 
         fig = _forest_figure(a.forest, label, a.conf)
-        ui.chart(fig, key=f"pooled_forest_{outcome}", data=a.forest, filename=f"forest_{outcome}")
+        ui.chart(fig, key=f"pooled_forest_{outcome}", data=a.forest, filename=f"forest_{outcome}",
+                 percent=("estimate", "ci_lower", "ci_upper"))
         st.caption(ui.n_caption(a.k, n_not, f"cohorts ({n_patients} patients) with {what} reported")
                    + ". Blue squares: each study's proportion with its exact 95% CI"
                    + ("; square size: weight in the overall random-effects pool" if a.overall is not None
