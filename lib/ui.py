@@ -709,7 +709,10 @@ _STYLE = """<style>
 [data-testid="stMetricLabel"] * { white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }
 [data-testid="stExpandSidebarButton"] { width: auto; padding-right: 0.6rem; gap: 0.25rem; }
 [data-testid="stExpandSidebarButton"]::after { content: "Filters"; font-size: 1rem; font-weight: 600; }
-[data-baseweb="tag"] span[title] { white-space: normal; }
+[data-testid="stMultiSelectTagsContainer"] [data-tag] { max-width: 100%; height: auto; }
+[data-testid="stMultiSelectTagsContainer"] [data-tag] > span[title] {
+  white-space: normal; overflow: visible; text-overflow: clip; max-width: none; }
+[role="option"], [role="option"] * { white-space: normal !important; text-overflow: clip !important; }
 </style>"""
 
 
