@@ -53,11 +53,15 @@ st.caption(
 if not ui.empty_message(view):
     analytes = labs.available_analytes(view.labs)
     if not analytes:
-        st.info(
-            "No laboratory values (patient-level or cohort summaries) belong to the patients and cohorts that "
-            "match the current filters. Remove a filter, or upload a patient-level lab file on the "
-            "'Upload your data' page."
-        )
+        if view.state.is_default:
+            st.info("The data in view hold no laboratory values (patient-level or cohort summaries). An upload "
+                    "can add a patient-level lab file on the 'Upload your data' page.")
+        else:
+            st.info(
+                "No laboratory values (patient-level or cohort summaries) belong to the patients and cohorts that "
+                "match the current filters. Remove a filter, or upload a patient-level lab file on the "
+                "'Upload your data' page."
+            )
     else:
         c1, c2, c3 = st.columns([2, 2, 1])
         with c1:
