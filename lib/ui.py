@@ -598,9 +598,82 @@ def current_view() -> FilteredView:
     return view
 
 
+@st.cache_data(max_entries=128, show_spinner=False)
+def _shipped_view(version: str, state: FilterState) -> FilteredView:
+    """The shipped dataset filtered by ``state``, shared by every session (bounded)."""
+    return apply_filters(_load_shipped(), state)
+
+
 def filtered(ds: Dataset, state: FilterState) -> FilteredView:
-    """The filtered view, recomputed only when the dataset or the filters change."""
-    return _session_memo("_view_memo", (dataset_token(), state), lambda: apply_filters(ds, state))
+    """The filtered view: computed once per (dataset version, filters).
+
+    For the shipped data it is cached across sessions (two clinicians with the same filters pay
+    once); an upload's view stays in its session (recomputed only when the upload or the filters
+    change). Within a run the view is kept, so the pages share one copy.
+    """
+    token = dataset_token()
+    if token[0] == "shipped":
+        return _session_memo("_view_memo", (token, state), lambda: _shipped_view(ds.version, state))
+    return _session_memo("_view_memo", (token, state), lambda: apply_filters(ds, state))
+
+
+# ---------------------------------------------------------------------------
+# Page results cached by (dataset version, filters, arguments)
+# ---------------------------------------------------------------------------
+
+SHARED_RESULTS_MAX = 256  # entries of page results shared between sessions (shipped data)
+SESSION_RESULTS_MAX = 24  # entries of page results an upload keeps in its session
+
+
+def _fn_key(fn) -> tuple[str, str]:
+    """Names a function for the caches: its file and qualified name (a page's functions are re-made every run)."""
+    code = getattr(fn, "__code__", None)
+    return (getattr(code, "co_filename", getattr(fn, "__module__", "")), getattr(fn, "__qualname__", repr(fn)))
+
+
+@st.cache_data(max_entries=SHARED_RESULTS_MAX, show_spinner=False)
+def _shared_result(fn_key: tuple, version: str, state: FilterState, args: tuple, kwargs: tuple, _fn, _view):
+    """``_fn(_view, *args, **kwargs)`` for the shipped data; ``_fn`` and ``_view`` are not hashed.
+
+    They are fixed by the hashed key: ``fn_key`` names the function and the view is the shipped
+    dataset ``version`` filtered by ``state``.
+    """
+    return _fn(_view, *args, **dict(kwargs))
+
+
+def cached(fn, view: FilteredView, *args, **kwargs):
+    """``fn(view, *args, **kwargs)``, computed once per (dataset, filters, function, arguments).
+
+    ``view`` must be the active dataset filtered by ``view.state`` (what :func:`current_view`
+    returns): it is identified by the dataset token and the filter state, never hashed itself.
+    The other arguments must be hashable by ``st.cache_data`` (strings, numbers, tuples). ``fn``
+    must depend on nothing else (no session state, no widgets): it is what the result is cached
+    under.
+
+    * Shipped data: a bounded ``st.cache_data`` shared by every session (each caller gets its own
+      copy of the result).
+    * An upload: a bounded memo in this session's state, keyed by the upload token; it never enters a
+      cache shared between sessions. Callers must not modify the result they get (it is the memo's).
+    """
+    token = dataset_token()
+    key = _fn_key(fn)
+    kw = tuple(sorted(kwargs.items()))
+    if token[0] == "shipped":
+        return _shared_result(key, token[1], view.state, args, kw, fn, view)
+    memo = st.session_state.get("_results_memo")
+    if memo is None or memo.get("token") != token:  # a new upload: drop the old one's results
+        memo = {"token": token, "items": {}}
+        st.session_state["_results_memo"] = memo
+    items: dict = memo["items"]
+    mkey = (key, view.state, args, kw)
+    if mkey in items:
+        items[mkey] = items.pop(mkey)  # most recently used last
+        return items[mkey]
+    value = fn(view, *args, **kwargs)
+    items[mkey] = value
+    while len(items) > SESSION_RESULTS_MAX:
+        items.pop(next(iter(items)))
+    return value
 
 
 def empty_message(view: FilteredView, what: str = "patients or cohorts") -> bool:
