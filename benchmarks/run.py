@@ -72,8 +72,19 @@ SPECS_DIR = ROOT / "benchmarks" / ".specs"
 # ---------------------------------------------------------------------------
 
 def _setup_apptest():
+    """AppTest as close to a server as it gets: navigation workaround, fragment reruns, one bytecode cache.
+
+    AppTest makes a new ``ScriptCache`` for every run, so every run recompiles the entry point and
+    the page (with Streamlit's "magic" AST rewrite); a server compiles each script once. One cache
+    for the process makes the app and the bare script pay what they pay on a server.
+    """
     import conftest  # noqa: F401  (applies the AppTest navigation workaround)
     import apptest_util  # noqa: F401  (fragment reruns in AppTest)
+    from streamlit.runtime.scriptrunner.script_cache import ScriptCache
+    from streamlit.testing.v1 import app_test, local_script_runner
+
+    shared = ScriptCache()
+    app_test.ScriptCache = local_script_runner.ScriptCache = lambda: shared
 
 
 def _apptest(page: str, dataset=None):

@@ -439,3 +439,8 @@ def text_in_words(sources: pd.DataFrame, cases: pd.DataFrame | None = None,
     if cohorts is not None and len(cohorts):
         labels.update(zip(cohorts["cohort_id"].astype(str), cohort_labels(cohorts, sources)))
     return TextInWords(labels)
+
+
+def dataset_words(dataset) -> TextInWords:
+    """:func:`text_in_words` for a whole :class:`lib.data.Dataset` (its sources, cases and cohorts)."""
+    return text_in_words(dataset.sources, dataset.cases, dataset.cohorts)

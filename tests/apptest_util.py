@@ -63,7 +63,9 @@ _LAST: dict = {}
 
 
 def _rerun_data(**kwargs):
-    fragment_id = _PENDING.pop("fragment_id", None)
+    # both the runner's initial placeholder and its request carry the fragment (a pending full-run
+    # placeholder would otherwise absorb the fragment request into a full run)
+    fragment_id = _PENDING.get("fragment_id")
     if fragment_id is not None:
         kwargs["fragment_id_queue"] = [fragment_id]
     return _RerunData(**kwargs)
