@@ -13,7 +13,9 @@ from lib.data import DataValidationError
 from lib.filters import FilteredView
 
 _RUN_STARTED = time.perf_counter()
-st.set_page_config(page_title="Anakinra evidence: DIRA and HLH/MAS", page_icon=":material/medication:", layout="wide")
+# The icon is drawn here: a Material icon as page icon makes the browser fetch it from Google's font
+# server, and the dashboard sends nothing anywhere (tests/test_hostile_browser.py checks every request).
+st.set_page_config(page_title="Anakinra evidence: DIRA and HLH/MAS", page_icon=ui.page_icon(), layout="wide")
 
 PAGES = [
     # the default page lives at "/" (it reserves the unused name "start"); "/overview" is an alias (below)

@@ -849,6 +849,19 @@ def _log_fragment_time(func, started: float) -> None:
         print(f"DASHBOARD_RUN page={page or '/'} fragment={func.__name__} ms={ms:.1f}", file=sys.stderr, flush=True)
 
 
+@st.cache_resource(show_spinner=False)
+def page_icon():
+    """The browser tab's icon: a red cross on white, drawn in memory (nothing fetched from anywhere)."""
+    import numpy as np
+    from PIL import Image
+
+    a = np.zeros((32, 32, 4), dtype=np.uint8)
+    a[2:30, 2:30] = (255, 255, 255, 255)
+    a[13:19, 6:26] = (196, 30, 58, 255)
+    a[6:26, 13:19] = (196, 30, 58, 255)
+    return Image.fromarray(a, "RGBA")
+
+
 def safe(value, max_chars: int | None = None) -> str:
     """Text the app did not write, ready to go into Markdown (see :mod:`lib.safe_text`)."""
     return escape_markdown(value, max_chars)

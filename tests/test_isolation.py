@@ -65,10 +65,11 @@ def _grep_marker(folders, since: float) -> list[str]:
     return hits
 
 
-def _headline(page) -> str:
-    loc = page.get_by_text(re.compile(r"individually described patients and"))
-    loc.first.wait_for(timeout=30000)
-    return loc.first.inner_text()
+def _patients_in_view(page) -> int:
+    """The number of patients of the dataset the session looks at (the sidebar's dataset line)."""
+    loc = page.locator("[data-testid='stSidebar']").get_by_text(re.compile(r"publications, [\d,]+ patients"))
+    loc.first.wait_for(timeout=60000)
+    return int(re.search(r"publications, ([\d,]+) patients", loc.first.inner_text()).group(1).replace(",", ""))
 
 
 def test_upload_stays_in_its_session_and_off_the_disk(tmp_path, chromium):
@@ -88,7 +89,7 @@ def test_upload_stays_in_its_session_and_off_the_disk(tmp_path, chromium):
             for page in (a, b):
                 page.goto(base + "/")
                 wait_idle(page)
-                assert f"{n_shipped} individually described patients" in _headline(page)
+                assert _patients_in_view(page) == n_shipped
 
             before = _snapshot(ROOT, tmpdir)
             t0 = time.time()
@@ -99,12 +100,14 @@ def test_upload_stays_in_its_session_and_off_the_disk(tmp_path, chromium):
             wait_idle(a)
             a.get_by_role("link", name=re.compile("Overview")).first.click()
             wait_idle(a)
-            assert "7 individually described patients" in _headline(a)
+            assert _patients_in_view(a) == 7
+            a.get_by_text("Your upload is in view").first.wait_for(timeout=30000)  # the banner says so
 
             # the other session still sees only the shipped data, even after a rerun
             b.reload()
             wait_idle(b)
-            assert f"{n_shipped} individually described patients" in _headline(b)
+            assert _patients_in_view(b) == n_shipped
+            assert b.get_by_text("Your upload is in view").count() == 0
             b.get_by_role("link", name=re.compile("Cases")).first.click()
             wait_idle(b)
             assert b.get_by_text(MARKER).count() == 0
