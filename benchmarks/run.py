@@ -227,7 +227,10 @@ def measure_page(page: str, dataset, label: str, filter_changes: bool, view_chan
             out["view"] = measure_view_change(at, page, label)
         if filter_changes:
             times = []
-            for conditions in FILTER_STATES[:REPEATS]:
+            # a 10^6 registry's page can take tens of seconds: fewer samples there (the table says how many)
+            repeats = REPEATS if out["first_run_s"] < 5 else 3 if out["first_run_s"] < 20 else 1
+            out["filter_samples"] = repeats
+            for conditions in FILTER_STATES[:repeats]:
                 at.multiselect(key="f_conditions").set_value(conditions)
                 times.append(_timed_run(at))
             out["filter_rerun_s"] = statistics.median(times)
@@ -252,6 +255,15 @@ def one_size(n: int | None) -> dict:
         data_mb = sum(float(getattr(dataset, t).memory_usage(deep=True).sum())
                       for t in ("cases", "labs", "cohorts")) / 2**20
     after_generation_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    gc.collect()
+    from benchmarks.upload_bench import _peak_mb, _reset_peak, _rss_mb
+
+    holding_mb = _rss_mb()  # the process holding the data, before any page ran
+    try:
+        _reset_peak()  # from here on VmHWM is the peak while the pages run
+        can_reset = True
+    except OSError:
+        can_reset = False
     label = "shipped" if n is None else f"n{n}"
     side_by_side = n is None or n == SIDE_BY_SIDE_UPLOAD
     pages = []
@@ -260,9 +272,10 @@ def one_size(n: int | None) -> dict:
         pages.append(measure_page(p, dataset, label, filter_changes=True, view_change=side_by_side))
         gc.collect()
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    pages_peak_mb = _peak_mb() if can_reset else float("nan")
     return {"n": n, "label": "shipped" if n is None else f"synthetic {n:,}", "generate_s": gen_s,
             "pages": pages, "peak_rss_mb": peak_mb, "peak_after_generation_mb": after_generation_mb,
-            "dataset_mb": data_mb}
+            "holding_mb": holding_mb, "pages_peak_mb": pages_peak_mb, "dataset_mb": data_mb}
 
 
 # ---------------------------------------------------------------------------
@@ -456,8 +469,10 @@ def targets(results: dict) -> list[dict]:
                          "measured": p.get("error") or f"{t:.2f} s",
                          "met": "error" not in p and t is not None and t < 3.0, "key": f"scale:{p['page']}"})
         rows.append({"target": "peak memory at 10^6 patients <= 1 GB",
-                     "measured": f"{big['peak_rss_mb']:.0f} MB (after generating the data: "
-                                 f"{big['peak_after_generation_mb']:.0f} MB)",
+                     "measured": f"{big['peak_rss_mb']:.0f} MB peak of the process; "
+                                 f"{big['peak_after_generation_mb']:.0f} MB of it while generating the data, "
+                                 f"{big['holding_mb']:.0f} MB holding it, {big['pages_peak_mb']:.0f} MB peak "
+                                 "while the pages ran",
                      "met": big["peak_rss_mb"] <= 1024, "key": "memory"})
     return rows
 
@@ -545,7 +560,8 @@ def write_markdown(results: dict, path: Path) -> None:
     sizes = [r for r in results["sizes"] if r["n"]]
     if sizes:
         head = " | ".join(f"{r['n']:,}" for r in sizes)
-        lines += [f"## Scale: rerun after a filter change (s, median of {REPEATS}, each a new filter state)", "",
+        lines += [f"## Scale: rerun after a filter change (s, median of up to {REPEATS}, each a new filter state)", "",
+                  "Samples per page: 7 when its first run takes under 5 s, 3 under 20 s, else 1.", "",
                   f"| page | shipped | {head} | exponent |", "|---|---|" + "---|" * (len(sizes) + 1)]
         shipped = next((r for r in results["sizes"] if r["n"] is None), None)
         for i, page in enumerate(PAGES):
@@ -561,11 +577,13 @@ def write_markdown(results: dict, path: Path) -> None:
         for i, page in enumerate(PAGES):
             lines.append("| " + " | ".join([page] + [_fmt(r["pages"][i].get("warm_s")) for r in sizes]) + " |")
         lines += ["", "## Scale: memory", "",
-                  "| data | dataset in pandas (MB) | peak RSS after generating it (MB) | peak RSS of the process (MB) |"
-                  " generation (s) |", "|---|---|---|---|---|"]
+                  "| data | dataset in pandas (MB) | peak RSS while generating it (MB) | RSS holding it (MB) | "
+                  "peak RSS while the pages ran (MB) | peak RSS of the process (MB) | generation (s) |",
+                  "|---|---|---|---|---|---|---|"]
         for r in results["sizes"]:
             lines.append(f"| {r['label']} | {r['dataset_mb']:.0f} | {r['peak_after_generation_mb']:.0f} | "
-                         f"{r['peak_rss_mb']:.0f} | {r['generate_s']:.1f} |")
+                         f"{r['holding_mb']:.0f} | {r['pages_peak_mb']:.0f} | {r['peak_rss_mb']:.0f} | "
+                         f"{r['generate_s']:.1f} |")
         lines += ["", f"Peak memory grows like n^{results['memory_exponent']:.2f} over the same sizes.", ""]
 
     extra = Path(__file__).with_name("notes.md")
