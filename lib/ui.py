@@ -813,6 +813,12 @@ def image_format_picker() -> None:
              format_func=str.upper, horizontal=True)
 
 
+def readable_columns(df: pd.DataFrame) -> pd.DataFrame:
+    """A raw table for showing: helper columns (``_...``) dropped, names in words (``rows_rechecked`` → "Rows rechecked")."""
+    public = [c for c in df.columns if not str(c).startswith("_")]
+    return df[public].rename(columns={c: str(c).replace("_", " ").strip().capitalize() for c in public})
+
+
 def dataframe_download(df: pd.DataFrame, label: str, file_name: str, key: str) -> None:
     from lib.export import safe_csv  # local import keeps ui light
 

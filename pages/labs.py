@@ -198,7 +198,7 @@ if not ui.empty_message(view):
             elif summary.rank_sum_note:
                 st.caption(f"No rank-sum test: {summary.rank_sum_note}.")
             if tests:
-                st.dataframe(pd.DataFrame(tests), hide_index=True, width="stretch")
+                st.dataframe(pd.DataFrame(tests), hide_index=True, width="stretch", placeholder="—")
                 st.caption("As R's wilcox.test computes it (exact where R is exact, otherwise the normal "
                            "approximation with continuity correction). Small case-report samples are "
                            "selective: a p-value here describes these published patients, not a trial.")
@@ -245,7 +245,7 @@ if not ui.empty_message(view):
                 "Statistic": cohort["statistic"],
                 f"Value ({unit})": [num(v) for v in cohort["value"]],
                 "Source note": cohort["note"],
-            }), hide_index=True, width="stretch")
+            }), hide_index=True, width="stretch", placeholder="—")
 
         # --------------------------------------------------------------- changes
         st.subheader("Reported mean changes (all analytes)")
@@ -264,7 +264,7 @@ if not ui.empty_message(view):
                 "Mean change": [f"{signed(v)} {u}" for v, u in zip(changes["value"], changes["unit"])],
                 "Day": [day_text(d) for d in changes["day"]],
                 "Source note": changes["note"],
-            }), hide_index=True, width="stretch")
+            }), hide_index=True, width="stretch", placeholder="—")
 
         with st.expander("How values are chosen and tested"):
             st.markdown(

@@ -35,26 +35,33 @@ st.graphviz_chart(methods.flow_dot(flow, len(ds.sources), len(ds.cases), len(ds.
 if len(flow.exclusion_reasons):
     st.caption("Reasons for exclusion (records)")
     st.dataframe(flow.exclusion_reasons[["label", "records"]], hide_index=True,
-                 column_config={"label": "Reason", "records": "Records"})
+                 column_config={"label": "Reason", "records": "Records"}, placeholder="—")
 curve = ui.cached_dataset(_curve)
 if len(curve):
     st.line_chart(curve, x="lookup", y="included_in_window", x_label="Look-up", y_label="New publications",
                   height=220)
     st.caption("new publications per look-up, rolling over the last 100")
 with st.expander(f"Screening log ({flow.queries} queries)"):
-    st.dataframe(ds.screening, hide_index=True, width="stretch")
+    st.dataframe(ui.readable_columns(ds.screening), hide_index=True, width="stretch", placeholder="—")
 
 st.subheader("Verification (second reading)")
 summary = ui.cached_dataset(methods.verification_summary)
-st.dataframe(summary, hide_index=True, width="stretch",
-             column_config={"share_rechecked": st.column_config.NumberColumn("Share re-read", format="percent")})
+TABLE_WORDS = {"cases": "Patients (cases)", "cohorts": "Cohorts", "labs": "Laboratory values", "sources": "Publications"}
+st.dataframe(summary.assign(table=summary["table"].map(TABLE_WORDS)), hide_index=True, width="stretch",
+             placeholder="—",
+             column_config={"table": "Table", "rows": "Rows", "rows_rechecked": "Rows re-read",
+                            "share_rechecked": st.column_config.NumberColumn("Share re-read", format="percent"),
+                            "checks_agree": "Checks that agreed", "checks_fixed": "Checks that fixed the row"})
 with st.expander("Verification log"):
-    st.dataframe(ds.verification, hide_index=True, width="stretch")
+    st.dataframe(ui.readable_columns(ds.verification), hide_index=True, width="stretch", placeholder="—")
 
 st.header("Data dictionary")
 table = st.selectbox("Table", ["cases", "cohorts", "labs", "sources", "screening", "verification"], key="dict_table")
 dictionary = ui.cached_dataset(_dictionary)
-st.dataframe(dictionary.loc[dictionary["table"] == table].drop(columns=["table"]), hide_index=True, width="stretch")
+st.dataframe(dictionary.loc[dictionary["table"] == table].drop(columns=["table"]), hide_index=True, width="stretch",
+             column_config={"column": "Column", "type": "Type", "unit": "Unit",
+                            "allowed_values": "Allowed values (codes)", "plausible_range": "Plausible range",
+                            "required": "Required", "description": "Description"}, placeholder="—")
 ui.dataframe_download(dictionary, "Download the data dictionary (CSV)", "data_dictionary.csv", key="dl_dict")
 
 st.header("Statistical methods")

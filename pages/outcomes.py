@@ -215,7 +215,7 @@ if not ui.empty_message(view):
                      "partial": "Partial", "improved": "Improved (not graded)", "none": "No response",
                      "not_stated": "Not stated", "responded": "Responded, of those stated (95% CI)",
                      "range_": "If none / all not stated responded"})
-        st.dataframe(table, hide_index=True, width="stretch")
+        st.dataframe(table, hide_index=True, width="stretch", placeholder="—")
         dtable = dead.assign(
             deaths=[f"{int(r.died)} among {int(r.n)}" for r in dead.itertuples(index=False)],
             stated=[rate_text(int(r.died), int(r.n_stated), r.death_pct, r.death_ci_lower, r.death_ci_upper,
@@ -226,7 +226,7 @@ if not ui.empty_message(view):
             columns={"label": outcomes.SUBGROUP_LABELS[by], "deaths": "Deaths reported", "alive": "Alive (stated)",
                      "not_stated": "Survival not stated", "stated": "Died, of those stated (95% CI)",
                      "range_": "If all not stated survived / died"})
-        st.dataframe(dtable, hide_index=True, width="stretch")
+        st.dataframe(dtable, hide_index=True, width="stretch", placeholder="—")
         st.caption(
             "Response is the source's own words mapped to complete / partial / improved (improvement described "
             "without a grade) / none. Case reports state deaths and often leave survival implicit: deaths are "
@@ -256,7 +256,7 @@ if not ui.empty_message(view):
         if res.overall is None:
             st.info(f"A Kaplan-Meier curve needs at least {outcomes.MIN_PATIENTS_CURVE} patients with a "
                     f"follow-up time and death stated; {d.n} in view have them. Upload patient-level data "
-                    "with `followup_days` and `death` to see the curve.")
+                    "with a follow-up time (`followup_days`) and survival status (`death`) to see the curve.")
         else:
             curves = outcomes.km_curves(res)
             fig = go.Figure()
@@ -298,7 +298,7 @@ if not ui.empty_message(view):
                            day=[f"Day {t:g}" for t in rt["time"]])
             wide = rt.pivot(index="label", columns="day", values="n_at_risk")
             wide = wide.reindex(index=list(dict.fromkeys(rt["label"])), columns=list(dict.fromkeys(rt["day"])))
-            st.dataframe(wide.reset_index().rename(columns={"label": "Group"}), hide_index=True, width="stretch")
+            st.dataframe(wide.reset_index().rename(columns={"label": "Group"}), hide_index=True, width="stretch", placeholder="—")
 
             st.markdown("**Median survival**")
             med_rows = ([("All patients", res.overall, d.n, d.n_events)] if km_by == "all" else
@@ -308,7 +308,7 @@ if not ui.empty_message(view):
                   "Median survival": "—" if km is None else days(km.median),
                   "95% CI": "—" if km is None else median_ci(km.median_ci_lower, km.median_ci_upper)}
                  for lab, km, n, e in med_rows],
-                hide_index=True, width="stretch")
+                hide_index=True, width="stretch", placeholder="—")
             st.caption("'Not reached': the curve (or its confidence limit) never falls to 50%, as R "
                        "`print(survfit(...))` reports NA.")
 
@@ -372,7 +372,7 @@ if not ui.empty_message(view):
             st.dataframe(
                 [{"Event": r["event"], "By day": f"{r['time']:g}",
                   "Cumulative incidence (95% CI)": pct_ci(r["cif"], r["ci_lower"], r["ci_upper"])} for r in last],
-                hide_index=True, width="stretch")
+                hide_index=True, width="stretch", placeholder="—")
             st.caption("Aalen-Johansen estimator with log-transformed 95% limits (R `survfit(Surv(time, "
                        "factor(status)) ~ 1)`). Death before response is a competing event: treating it as "
                        "censoring (1 − Kaplan-Meier) would overstate the chance of response.")
@@ -419,7 +419,7 @@ if not ui.empty_message(view):
                     f"{r.survival_pct:g}%" + ("" if opt(r.survival_time_days) is None
                                               else f" at {r.survival_time_days:g} days")),
             } for r in co.itertuples(index=False)]
-            st.dataframe(shown, hide_index=True, width="stretch")
+            st.dataframe(shown, hide_index=True, width="stretch", placeholder="—")
             ui.dataframe_download(co, "Download cohort outcomes (CSV)", "outcomes_cohorts.csv",
                                   key="outcomes_cohorts_csv")
             n_rev = int(co["pooled_review"].sum())

@@ -101,7 +101,7 @@ if not ui.empty_message(view):
             ui.chart(fig, key=f"counts_{column}", data=table.drop(columns=["value"]), filename=f"anakinra_counts_by_{column.strip('_')}")
             st.dataframe(table.drop(columns=["value"]).rename(columns={
                 "label": title, "patients": "Patients", "cohorts": "Cohorts",
-                "cohort_patients": "Patients in cohorts"}), hide_index=True, width="stretch")
+                "cohort_patients": "Patients in cohorts"}), hide_index=True, width="stretch", placeholder="—")
             st.caption("A patient or cohort with several routes is counted under each. 'Patients in cohorts' adds "
                        "every cohort row, pooled reviews and subgroups included, so it counts some patients twice.")
 
@@ -113,4 +113,4 @@ if not ui.empty_message(view):
                        route=emap["route"].map({**schema.ROUTE_LABELS, "not_stated": "Not stated"}).fillna(emap["route"]))
     st.dataframe(emap, hide_index=True, width="stretch", column_config={
         "condition": "Condition", "trigger": "Trigger", "route": "Route",
-        "patients": "Patients", "cohorts": "Cohorts", "publications": "Publications"})
+        "patients": "Patients", "cohorts": "Cohorts", "publications": "Publications"}, placeholder="—")

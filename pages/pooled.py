@@ -174,7 +174,7 @@ else:
         counts = pooled.reason_counts(a.rows)
         st.dataframe(counts.assign(reason=counts["reason"].map(pooled.REASON_LABELS)), hide_index=True,
                      width="stretch", column_config={"reason": "Rule", "cohorts": "Cohorts",
-                                                     "patients": "Patients (n)"})
+                                                     "patients": "Patients (n)"}, placeholder="—")
 
     n_not, n_patients = a.n_not_reported, a.n_patients
     if a.k == 0:
@@ -255,10 +255,11 @@ else:
             interval=lambda f: [_ci(lo, hi) for lo, hi in zip(f["ci_lower"], f["ci_upper"])],
             weight=lambda f: [("" if math.isnan(v) or k != "study" else f"{v:.1f}%")
                               for v, k in zip(f["weight_percent"], f["kind"])],
+            unit=lambda f: f["unit"].map({"patients": "Patients", "episodes": "Episodes"}).fillna(""),
         )[["label", "events", "total", "unit", "proportion", "interval", "weight"]].rename(columns={
             "label": "Study or estimate", "events": what.capitalize(), "total": "n", "unit": "Counts",
             "proportion": "Proportion", "interval": "95% interval", "weight": "Weight"})
-        st.dataframe(forest_table, hide_index=True, width="stretch")
+        st.dataframe(forest_table, hide_index=True, width="stretch", placeholder="—")
 
         if a.overall is not None and len(a.leave_one_out):
             st.markdown("**Leave-one-out**: the pooled estimate with each study left out in turn")
@@ -269,7 +270,7 @@ else:
                 tau2_text=[f"{v:.3f}" if not math.isnan(v) else "—" for v in loo["tau2"]],
             )[["label", "pooled_pct", "ci", "tau2_text"]].rename(columns={
                 "label": "Study left out", "pooled_pct": "Pooled without it", "ci": "95% CI",
-                "tau2_text": "τ²"}), hide_index=True, width="stretch")
+                "tau2_text": "τ²"}), hide_index=True, width="stretch", placeholder="—")
             st.caption("R metafor::leave1out (for the GLMM: rma.glmm refitted without each study). A study whose "
                        "removal moves the estimate a lot carries the result.")
 
@@ -284,7 +285,7 @@ else:
             )[["group_label", "k", "events", "total", "pooled_pct", "ci", "pi"]].rename(columns={
                 "group_label": pooled.SUBGROUP_LABELS[by], "k": "Cohorts", "events": what.capitalize(),
                 "total": "n", "pooled_pct": "Pooled", "ci": "95% CI", "pi": "95% prediction interval"})
-            st.dataframe(table, hide_index=True, width="stretch")
+            st.dataframe(table, hide_index=True, width="stretch", placeholder="—")
             t = a.subgroup_test
             if t is not None:
                 stat = "Q between" if t.distribution == "chi2" else "F"
@@ -316,12 +317,13 @@ else:
                for r in ct["route"]],
         pubmed=[pubmed_url(p) for p in ct["pmid"]],
         doi_link=[doi_url(d) for d in ct["doi"]],
+        counts_refer_to=ct["counts_refer_to"].map({"patients": "Patients", "episodes": "Episodes"}),
     )[["label", "design_label", "subgroup", "condition", "trigger", "n", "n_episodes", "counts_refer_to",
        "responders", "response_class", "response_definition", "response_timepoint", "deaths", "deaths_timepoint",
        "route", "population", "response_pool", "mortality_pool", "pubmed", "doi_link"]].rename(columns={
         "label": "Study", "design_label": "Design", "subgroup": "Subgroup", "condition": "Condition",
         "trigger": "Trigger", "n_episodes": "Episodes", "counts_refer_to": "Counts refer to",
-        "responders": "Responders", "response_class": "Outcome class", "response_definition": "Response definition",
+        "responders": "Responders", "response_class": "Outcome class", "response_definition": "Response definition (source's words)",
         "response_timepoint": "Response assessed", "deaths": "Deaths", "deaths_timepoint": "Deaths time frame",
         "route": "Route", "population": "Population", "response_pool": "Response pool",
         "mortality_pool": "Mortality pool", "pubmed": "PubMed", "doi_link": "DOI"})
@@ -330,5 +332,5 @@ else:
     st.dataframe(show, hide_index=True, width="stretch", column_config={
         "PubMed": st.column_config.LinkColumn("PubMed", display_text="PubMed"),
         "DOI": st.column_config.LinkColumn("DOI", display_text="DOI"),
-    })
+    }, placeholder="—")
     ui.dataframe_download(ct, "Download the cohort table (CSV)", "anakinra_cohorts.csv", key="dl_pooled_cohorts")

@@ -55,7 +55,7 @@ if not ui.empty_message(view):
             "Sources": [evidence_summary.format_citation(s.citations, result.labels) for s in result.sentences],
         })
         st.dataframe(rows, hide_index=True, width="stretch",
-                     column_config={"Sentence": st.column_config.TextColumn(width="large")})
+                     column_config={"Sentence": st.column_config.TextColumn(width="large")}, placeholder="—")
         st.caption(f"{sum(s.kind == 'finding' for s in result.sentences)} findings, each with at least one source; "
                    f"{sum(s.kind == 'caveat' for s in result.sentences)} caveats and "
                    f"{sum(s.kind == 'method' for s in result.sentences)} method notes, which cite nothing by design.")

@@ -158,7 +158,7 @@ if result is not None:
         st.dataframe(tables_frame(result), hide_index=True, width="stretch", column_config={
             "file": "File", "table": "Table", "read_as": "Read as",
             "rows_read": st.column_config.NumberColumn("Rows read", format="%d"),
-            "rows_loaded": st.column_config.NumberColumn("Rows loaded", format="%d")})
+            "rows_loaded": st.column_config.NumberColumn("Rows loaded", format="%d")}, placeholder="—")
     issues = issues_frame(result)
     if len(issues):
         total = len(issues) + result.issues_dropped
@@ -166,7 +166,7 @@ if result is not None:
                    + ". Rows count as in a spreadsheet: the header is row 1.")
         st.dataframe(issues.head(SHOWN_ISSUES), hide_index=True, width="stretch", column_config={
             "level": "Level", "file": "File", "row": st.column_config.NumberColumn("Row", format="%d"),
-            "column": "Column", "message": st.column_config.TextColumn("Message", width="large")})
+            "column": "Column", "message": st.column_config.TextColumn("Message", width="large")}, placeholder="—")
         ui.dataframe_download(issues, "Download the full report (CSV)", "upload_report.csv", key="dl_upload_report")
         if result.issues_dropped:
             st.caption(f"The report keeps the first {len(issues):,} messages; {result.issues_dropped:,} more "

@@ -127,7 +127,7 @@ def test_default_view_leave_one_out_matches_r_refits(default_view):
 def test_default_view_forest_lists_the_studies_with_counts_and_no_internal_ids(default_view):
     ref = REF["default_response"]
     table = _frame(default_view, "Study or estimate")
-    studies = table.loc[table["Counts"].isin(["patients", "episodes"])]
+    studies = table.loc[table["Counts"].isin(["Patients", "Episodes"])]
     assert sorted(zip(studies["Responders"].astype(int), studies["n"].astype(int))) == \
         sorted(zip(ref["events"], ref["totals"]))
     cohort_table = _frame(default_view, "Design")

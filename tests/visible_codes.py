@@ -128,6 +128,8 @@ class Checker:
 
     def text(self, where: str, text: str, quoted: bool = False) -> list[str]:
         out = []
+        # a name shown as code on purpose (`case_id` in the upload instructions) is documentation
+        text = re.sub(r"`[^`]*`", "", text)
         for tok in _SNAKE.findall(text):
             if tok in self.snake_codes:
                 out.append(f"{where}: schema code or column name {tok!r} in {text[:80]!r}")
@@ -152,7 +154,8 @@ class Checker:
             out += self.text(f"{where} header", header)
             if str(col) in skip:
                 continue
-            quoted = "reported" in header.lower() or "note" in header.lower() or header.lower().startswith("text")
+            low = header.lower()
+            quoted = "reported" in low or "note" in low or low.startswith("text") or "words" in low
             for v in df[col].tolist():
                 if _missing(v):
                     if placeholder in (None, "None"):
@@ -161,19 +164,35 @@ class Checker:
                 text = str(v)
                 if text in _BAD_TEXT:
                     out.append(f"{where} column {header!r}: cell {text!r}")
-                if isinstance(v, str) and v in self.codes:
+                if isinstance(v, str) and v in self.codes and not quoted:
                     out.append(f"{where} column {header!r}: cell is the code {v!r}")
                 out += self.text(f"{where} column {header!r}", text, quoted=quoted)
         return out
 
 
+# the curators' logs and the data dictionary on Data and methods: records and the reference of the codes,
+# shown as they are on purpose
+RAW_LOG_COLUMNS = {"Query id", "Check id", "Allowed values (codes)"}
+
+
 def problems(at, extra_ids: set[str] = frozenset()) -> list[str]:
-    """Every code, raw name, source id or "None" the page shows (an empty list when it reads in words)."""
+    """Every code, raw name, source id or "None" the page shows (an empty list when it reads in words).
+
+    The screening and verification logs on the Data and methods page are the
+    curators' records, shown as they are (ids included, which is what makes
+    them checkable); only their empty cells are checked there.
+    """
     check = Checker(extra_ids)
     out: list[str] = []
     for text in _main_texts(at):
         out += check.text("text", text)
     for i, d in enumerate(at.main.dataframe):
+        shown_names = set(map(str, d.value.columns)) | {v.get("label") for v in _config(d).values() if v.get("label")}
+        if RAW_LOG_COLUMNS & shown_names:
+            placeholder = d.proto.placeholder if d.proto.HasField("placeholder") else None
+            if placeholder in (None, "None") and d.value.isna().any().any():
+                out.append(f"table {i}: a log shows missing cells as 'None'")
+            continue
         conf = _config(d)
         placeholder = d.proto.placeholder if d.proto.HasField("placeholder") else None
         headers = {k: v.get("label") for k, v in conf.items() if v.get("label")}
