@@ -293,7 +293,7 @@ def sync_url(state: FilterState) -> dict[str, list[str]]:
     """Write the filters and the current page's view options into the URL; return them."""
     params = link_params(state)
     current = {k: st.query_params.get_all(k) for k in st.query_params}
-    if current != params:
+    if list(current.items()) != list(params.items()):  # the order too: the link is the address bar, char for char
         st.query_params.from_dict(params)
     return params
 
@@ -352,7 +352,12 @@ def finish_run(state: FilterState, page) -> None:
     link = page_link(page_path, params)
     st.session_state["_current_link"] = link
     if st.session_state.pop("_show_link", False):
-        _link_dialog(link)
+        slot = st.session_state.get("_run_cache", {}).get("link_dialog_slot")
+        if slot is None:  # the page ran in full (not as a fragment)
+            _link_dialog(link)
+        else:
+            with slot.container():
+                _link_dialog(link)
 
 
 def view_option(key: str, label: str, options: Sequence[str], default: str,
@@ -630,7 +635,16 @@ def _page_fragment(page) -> None:
     # A fragment rerun calls this again with the page of the last full run: Streamlit lets a page
     # run once per run of the entry point, and a fragment rerun is a new run of the page alone.
     page._can_be_called = True
+    if _in_fragment_rerun():
+        # the page registers all its view options again: start from none, so that the link lists them
+        # in the order a full run does (the address bar and "Copy link" must be the same string)
+        st.session_state["_run_view_params"] = {}
     page.run()
+    # The "Copy link" dialog is drawn here (by finish_run, at the end of a full run), inside the page's
+    # fragment: a fragment rerun replaces this slot, so a dialog drawn before it leaves nothing behind.
+    # Drawn after the fragment instead, a closed dialog would outlive fragment reruns, and the next
+    # "Copy link" would open it with its old link for a moment, until the new one arrives.
+    st.session_state["_run_cache"]["link_dialog_slot"] = st.empty()
 
 
 def current_view() -> FilteredView:

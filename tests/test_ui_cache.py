@@ -166,3 +166,27 @@ def test_cache_keys_name_the_function_by_file_and_qualified_name():
     assert ui._fn_key(lib.counts.condition_headlines) == (lib.counts.condition_headlines.__code__.co_filename,
                                                          "condition_headlines")
     assert ui._fn_key(local)[1].endswith("local")
+
+
+def test_a_fragment_rerun_lists_the_view_options_in_the_order_of_a_full_run():
+    # issue 11 under fragments: the address bar written by a fragment rerun and the link of the next
+    # full run ("Copy link") are the same string, also when an option became non-default earlier
+    at = run_app(page="pages/cases.py")
+    assert not at.exception
+    first = at.selectbox(key="view_case").value
+    assert first != "vincent2020-p3"
+    at.selectbox(key="view_case").set_value("vincent2020-p3").run()  # not the first case: in the link
+    assert list(at.session_state["_run_view_params"]) == ["case"]
+    fragment = fragment_id_of("view_cases_q")
+    assert fragment is not None, "the Cases search does not live in the page's fragment"
+    at.text_input(key="view_cases_q").set_value("anakinra")
+    run_fragment(at, fragment)
+    assert not at.exception
+    after_fragment = list(at.session_state["_run_view_params"].items())
+    assert [k for k, _ in after_fragment] == ["cases_q", "case"]  # the page's order, not the order of changes
+    assert list(at.query_params)[-2:] == ["_cases_q", "_case"]
+    at.run()  # a full run, as "Copy link" starts
+    assert not at.exception
+    assert list(at.session_state["_run_view_params"].items()) == after_fragment
+    assert at.session_state["_current_link"].endswith(
+        "?" + "&".join(f"{k}={v}" for k, v in [("_cases_q", "anakinra"), ("_case", "vincent2020-p3")]))
