@@ -47,6 +47,7 @@ nav = st.navigation(PAGES + ALIASES)
 if nav in ALIASES:
     nav.run()  # switches page at once
 ui.begin_run()
+ui.style()
 ui.init_session()
 
 try:

@@ -869,6 +869,23 @@ def _log_fragment_time(func, started: float) -> None:
         print(f"DASHBOARD_RUN page={page or '/'} fragment={func.__name__} ms={ms:.1f}", file=sys.stderr, flush=True)
 
 
+# The style sheet the dashboard adds to Streamlit's own (static text, written here; nothing from data).
+# * The control that opens the sidebar is an icon only ("Expand sidebar" for screen readers); on a
+#   phone the sidebar starts closed, so the control carries the word "Filters" (issue 14).
+# * Long option labels and metric labels wrap instead of being cut off with an ellipsis.
+_STYLE = """<style>
+[data-testid="stMetricLabel"] * { white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }
+[data-testid="stExpandSidebarButton"] { width: auto; padding-right: 0.6rem; gap: 0.25rem; }
+[data-testid="stExpandSidebarButton"]::after { content: "Filters"; font-size: 1rem; font-weight: 600; }
+[data-baseweb="tag"] span[title] { white-space: normal; }
+</style>"""
+
+
+def style() -> None:
+    """Add the dashboard's style sheet (see ``_STYLE``)."""
+    st.html(_STYLE)
+
+
 @st.cache_resource(show_spinner=False)
 def page_icon():
     """The browser tab's icon: a red cross on white, drawn in memory (nothing fetched from anywhere)."""

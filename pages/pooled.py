@@ -40,6 +40,11 @@ def _plain(text) -> str:
     return str(text).replace("<", "‹").replace(">", "›")
 
 
+def _short(label: str, limit: int = 34) -> str:
+    """A study name for a tick label: at most ``limit`` characters (the whole name is in the table)."""
+    return label if len(label) <= limit else label[: limit - 1].rstrip() + "…"
+
+
 def _pct(x: float) -> str:
     return "—" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{100 * x:.0f}%"
 
@@ -54,17 +59,20 @@ def _forest_figure(forest, outcome_label: str, conf: float):
     fig = go.Figure()
     n = len(forest)
     y = [-int(o) for o in forest["order"]]
+    # Plain tick texts (plotly's <b>/<i> would be escaped with the data text, see lib.safe_text.plotly_safe);
+    # long study names are shortened so that a phone keeps room for the plot: the table below and the
+    # hover text give them whole.
     ticktext = []
     for row in forest.itertuples(index=False):
         if row.kind == "header":
-            ticktext.append(f"<b>{_plain(row.label)}</b>")
+            ticktext.append(_short(_plain(row.label)).upper())
         elif row.kind == "study":
             unit = " episodes" if row.unit == "episodes" else ""
-            ticktext.append(f"{_plain(row.label)}  ({row.events}/{row.total}{unit})")
+            ticktext.append(f"{_short(_plain(row.label))}  ({row.events}/{row.total}{unit})")
         elif row.kind == "prediction":
-            ticktext.append(f"<i>{int(round(100 * conf))}% prediction interval</i>")
+            ticktext.append(f"{int(round(100 * conf))}% prediction interval")
         else:
-            ticktext.append(f"<b>{_plain(row.label)}</b>  ({row.events}/{row.total})")
+            ticktext.append(f"◆ {_short(_plain(row.label))}  ({row.events}/{row.total})")
     studies = forest.loc[forest["kind"] == "study"]
     if len(studies):
         w = studies["weight_percent"].fillna(0).to_numpy()
@@ -104,9 +112,9 @@ def _forest_figure(forest, outcome_label: str, conf: float):
             hovertext=f"Prediction interval {_ci(row.ci_lower, row.ci_upper)}", hoverinfo="text",
         ))
     fig.update_layout(
-        height=max(280, 34 * n + 150), margin=dict(l=10, r=20, t=50, b=50),
-        legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0),
-        xaxis=dict(title=f"{outcome_label}: proportion of patients (%)", range=[-2, 102], dtick=10,
+        # no legend: the caption under the chart says what the marks are, and the toolbar cannot cover it
+        height=max(260, 34 * n + 110), margin=dict(l=10, r=20, t=30, b=50), showlegend=False,
+        xaxis=dict(title=f"{outcome_label} (% of patients)", range=[-2, 102], tickvals=[0, 20, 40, 60, 80, 100],
                    ticksuffix="%", zeroline=False),
         yaxis=dict(tickvals=y, ticktext=ticktext, range=[-n + 0.4, 0.6], title=None, automargin=True),
     )
@@ -247,8 +255,11 @@ else:
         fig = _forest_figure(a.forest, label, a.conf)
         ui.chart(fig, key=f"pooled_forest_{outcome}", data=a.forest, filename=f"forest_{outcome}")
         st.caption(ui.n_caption(a.k, n_not, f"cohorts ({n_patients} patients) with {what} reported")
-                   + (". Square size: weight in the overall random-effects pool." if a.overall is not None
-                      and method != "GLMM" else "."))
+                   + ". Blue squares: each study's proportion with its exact 95% CI"
+                   + ("; square size: weight in the overall random-effects pool" if a.overall is not None
+                      and method != "GLMM" else "")
+                   + ". Diamonds: pooled estimates (red: all studies, gold: a subgroup) with their CI. "
+                     "Orange bar: the prediction interval.")
 
         forest_table = a.forest.loc[(a.forest["kind"] != "header").to_numpy()].assign(
             proportion=lambda f: [_pct(v) for v in f["estimate"]],
