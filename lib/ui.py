@@ -352,12 +352,7 @@ def finish_run(state: FilterState, page) -> None:
     link = page_link(page_path, params)
     st.session_state["_current_link"] = link
     if st.session_state.pop("_show_link", False):
-        slot = st.session_state.get("_run_cache", {}).get("link_dialog_slot")
-        if slot is None:  # the page ran in full (not as a fragment)
-            _link_dialog(link)
-        else:
-            with slot.container():
-                _link_dialog(link)
+        _link_dialog(link)
 
 
 def view_option(key: str, label: str, options: Sequence[str], default: str,
@@ -559,7 +554,11 @@ def _ask_for_link() -> None:
     st.session_state["_show_link"] = True
 
 
-@st.dialog("Link to this view")
+# Closing the dialog starts a full run (on_dismiss="rerun"), which draws no dialog and so removes it.
+# Streamlit keeps a dialog (in its own container, wherever it is called from) until a full run does not
+# draw it; a fragment rerun (a view option changed) leaves a closed one in place, and the next "Copy
+# link" would reopen it showing its old link for a moment, until the new link arrives (issue 11).
+@st.dialog("Link to this view", on_dismiss="rerun")
 def _link_dialog(link: str) -> None:
     """The link of the view on screen, with the code block's copy button."""
     st.caption("This link reopens the same page with the same filters and options. "
@@ -640,11 +639,6 @@ def _page_fragment(page) -> None:
         # in the order a full run does (the address bar and "Copy link" must be the same string)
         st.session_state["_run_view_params"] = {}
     page.run()
-    # The "Copy link" dialog is drawn here (by finish_run, at the end of a full run), inside the page's
-    # fragment: a fragment rerun replaces this slot, so a dialog drawn before it leaves nothing behind.
-    # Drawn after the fragment instead, a closed dialog would outlive fragment reruns, and the next
-    # "Copy link" would open it with its old link for a moment, until the new one arrives.
-    st.session_state["_run_cache"]["link_dialog_slot"] = st.empty()
 
 
 def current_view() -> FilteredView:
