@@ -51,6 +51,28 @@ def safe_csv(df: pd.DataFrame) -> bytes:
     return buf.getvalue().encode("utf-8")
 
 
+def percent_as_shown(df: pd.DataFrame, columns, decimals: int = 0) -> pd.DataFrame:
+    """A chart's data in the units on screen: each proportion column (0-1) as two columns.
+
+    ``<name>_percent`` holds the percentage rounded as the chart shows it (``decimals`` places) and
+    ``<name>_proportion_exact`` the exact proportion, where ``<name>`` is the column's name without a
+    trailing ``_pct``. Columns not in ``columns`` (or not in the frame) are kept as they are, in place.
+    """
+    wanted = [c for c in columns if c in df.columns]
+    if not wanted:
+        return df
+    parts = {}
+    for col in df.columns:
+        if col in wanted:
+            name = col[:-4] if col.endswith("_pct") else col
+            exact = pd.to_numeric(df[col], errors="coerce")
+            parts[f"{name}_percent"] = (100 * exact).round(decimals)
+            parts[f"{name}_proportion_exact"] = exact
+        else:
+            parts[col] = df[col]
+    return pd.DataFrame(parts, index=df.index)
+
+
 def cases_export(cases: pd.DataFrame) -> pd.DataFrame:
     """The cases as the data dictionary's columns (helper columns dropped).
 

@@ -794,8 +794,12 @@ def load_error(exc: DataValidationError) -> None:
     st.text(str(exc))
 
 
-def chart(fig, key: str, data: pd.DataFrame | None = None, filename: str = "chart") -> None:
+def chart(fig, key: str, data: pd.DataFrame | None = None, filename: str = "chart",
+          percent: Sequence[str] = (), percent_decimals: int = 0) -> None:
     """Show a plotly figure; its toolbar camera saves it as PNG or SVG; its data downloads as CSV.
+
+    ``percent`` names the proportion columns (0-1) that the chart shows as percentages: the CSV
+    gives them in percent rounded as shown, beside the exact proportion (:func:`lib.export.percent_as_shown`).
 
     The image is made in the browser by plotly (nothing is sent anywhere), in
     the format chosen under "Chart images" in the sidebar.
@@ -809,9 +813,11 @@ def chart(fig, key: str, data: pd.DataFrame | None = None, filename: str = "char
     # data text (study labels, categories, hover text) is shown literally, never as plotly markup
     st.plotly_chart(plotly_safe(spec), width="stretch", key=key, config=config)
     if data is not None:
-        from lib.export import safe_csv
+        from lib.export import percent_as_shown, safe_csv
 
-        st.download_button("Data behind this chart (CSV)", lambda: safe_csv(data), file_name=f"{filename}.csv",
+        st.download_button("Data behind this chart (CSV)",
+                           lambda: safe_csv(percent_as_shown(data, percent, percent_decimals)),
+                           file_name=f"{filename}.csv",
                            mime="text/csv", key=f"{key}_csv", on_click="ignore")
 
 
@@ -871,7 +877,10 @@ _STYLE = """<style>
 [data-testid="stMetricLabel"] * { white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }
 [data-testid="stExpandSidebarButton"] { width: auto; padding-right: 0.6rem; gap: 0.25rem; }
 [data-testid="stExpandSidebarButton"]::after { content: "Filters"; font-size: 1rem; font-weight: 600; }
-[data-baseweb="tag"] span[title] { white-space: normal; }
+[data-testid="stMultiSelectTagsContainer"] [data-tag] { max-width: 100%; height: auto; }
+[data-testid="stMultiSelectTagsContainer"] [data-tag] > span[title] {
+  white-space: normal; overflow: visible; text-overflow: clip; max-width: none; }
+[role="option"], [role="option"] * { white-space: normal !important; text-overflow: clip !important; }
 </style>"""
 
 

@@ -116,7 +116,7 @@ else:
     cov = ui.cached(dosing.dose_coverage, view)
     st.write(
         f"**{cov.cases_with_dose}** of {cov.cases} individually described patients and "
-        f"**{cov.cohorts_with_dose}** of {cov.cohorts} cohorts in view state a dose "
+        f"**{cov.cohorts_with_dose}** of {plural(cov.cohorts, 'cohort')} in view state a dose "
         f"(in mg/kg/day: {plural(cov.cases_mg_kg_day, 'patient')} and {plural(cov.cohorts_mg_kg_day, 'cohort')}; "
         f"in mg/day: {plural(cov.cases_mg_day, 'patient')} and {plural(cov.cohorts_mg_day, 'cohort')}; "
         f"per dose and interval: {plural(cov.cases_per_dose, 'patient')}). "

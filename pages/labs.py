@@ -69,11 +69,15 @@ st.caption(
 if not ui.empty_message(view):
     analytes = labs.available_analytes(view.labs)
     if not analytes:
-        st.info(
-            "No laboratory values (patient-level or cohort summaries) belong to the patients and cohorts that "
-            "match the current filters. Remove a filter, or upload a patient-level lab file on the "
-            "'Upload your data' page."
-        )
+        if view.state.is_default:
+            st.info("The data in view hold no laboratory values (patient-level or cohort summaries). An upload "
+                    "can add a patient-level lab file on the 'Upload your data' page.")
+        else:
+            st.info(
+                "No laboratory values (patient-level or cohort summaries) belong to the patients and cohorts that "
+                "match the current filters. Remove a filter, or upload a patient-level lab file on the "
+                "'Upload your data' page."
+            )
     else:
         c1, c2, c3 = st.columns([2, 2, 1])
         with c1:
@@ -102,7 +106,7 @@ if not ui.empty_message(view):
             shipped_only = ui.active_dataset().label == "shipped"
             st.info(
                 f"No patient in view has a {name} value before or after anakinra "
-                f"({coverage.n_cases} patients in view), so there is no per-patient plot or paired test. "
+                f"({plural(coverage.n_cases, 'patient')} in view), so there is no per-patient plot or paired test. "
                 + ("The curated case reports give lab values only as cohort summaries so far; those are shown "
                    "below. Upload a patient-level lab file on the 'Upload your data' page to see each "
                    "patient's values and the paired test here." if shipped_only else
@@ -172,13 +176,13 @@ if not ui.empty_message(view):
                             help=f"Exact value {signed(pc.median_change)} {unit}; after minus before.")
                 m[2].metric("p (signed-rank)", pval(pc.p_value), help="Two-sided Wilcoxon signed-rank test.")
                 st.caption(f"Median change {signed(pc.median_change)} {unit}, mean change "
-                           f"{signed(pc.mean_change)} {unit} (after minus before, over {pc.n_pairs} pairs).")
+                           f"{signed(pc.mean_change)} {unit} (after minus before, over {plural(pc.n_pairs, 'pair')}).")
             tests = []
             if summary.paired is not None:
                 pc = summary.paired
                 tests.append({
                     "Test": "Wilcoxon signed-rank (paired) — shown above",
-                    "Values used": f"{pc.n_pairs} pairs" + (f" ({pc.n_zero} with no change, left out of the ranks)"
+                    "Values used": plural(pc.n_pairs, "pair") + (f" ({pc.n_zero} with no change, left out of the ranks)"
                                                            if pc.n_zero else ""),
                     "Statistic": f"V = {num(pc.statistic)}",
                     "p (two-sided)": pval(pc.p_value),

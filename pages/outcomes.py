@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from lib import outcomes, schema, ui
-from lib.wording import plural
+from lib.wording import plural, plural_word
 
 COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#7f7f7f",
            "#bcbd22", "#17becf"]
@@ -64,6 +64,11 @@ def range_text(k: int, missing: int, n: int, lo: float, hi: float, shown: bool) 
     if not missing or n == 0:
         return "—"
     return f"{pct(lo)}–{pct(hi)}" if shown else f"{k}–{k + missing} of {n}"
+
+
+# the proportions the rate charts show as percentages (their CSV gives them in percent as shown)
+RATE_COLUMNS = tuple(f"{what}_{part}" for what in ("response", "complete", "death")
+                     for part in ("pct", "ci_lower", "ci_upper", "if_none", "if_all"))
 
 
 def rate_chart(df, est_col, lo_col, hi_col, none_col, all_col, k_col, xlabel: str, ytitle: str):
@@ -127,7 +132,7 @@ def _cohort_outcomes(view):
 view = ui.current_view()
 st.title("Outcomes")
 st.write(
-    f"**{view.n_patients}** individually described patients and **{view.n_cohorts}** cohorts match the "
+    f"**{view.n_patients}** {plural_word(view.n_patients, 'individually described patient')} and **{view.n_cohorts}** {plural_word(view.n_cohorts, 'cohort')} match the "
     "filters. Patients and cohorts are summarised separately and never mixed. A missing value is shown "
     "as *not stated*: it is never counted as no response, no death or zero."
 )
@@ -156,9 +161,9 @@ if not ui.empty_message(view):
         cats = ", ".join(f"{int(total[c])} {RESPONSE_WORDS[c]}" for c in ("complete", "partial", "improved", "none")
                          if int(total[c]))
         st.markdown(
-            f"**{int(total.n_stated)}** of **{int(total.n)}** patients have a response stated ({cats or 'none'}); "
+            f"**{int(total.n_stated)}** of **{int(total.n)}** {plural_word(int(total.n), 'patient')} have a response stated ({cats or 'none'}); "
             f"**{int(total.not_stated)}** not stated (never counted as no response). "
-            f"**{int(total_d.died)}** deaths reported among **{int(total_d.n)}** patients (survival status stated "
+            f"**{int(total_d.died)}** {plural_word(int(total_d.died), 'death')} reported among **{int(total_d.n)}** {plural_word(int(total_d.n), 'patient')} (survival status stated "
             f"for {int(total_d.n_stated)})."
         )
         if by == "all" and n_conditions > 1:
@@ -182,7 +187,8 @@ if not ui.empty_message(view):
                     xlabel = "Complete response (% of those with response stated)"
                 fig = rate_chart(resp, *cols, xlabel=xlabel, ytitle=outcomes.SUBGROUP_LABELS[by])
                 st.caption(ui.n_caption(int(total.n_stated), int(total.not_stated), "patients with a response stated"))
-                ui.chart(fig, key="outcomes_response_chart", data=resp, filename=f"outcomes_response_by_{by}")
+                ui.chart(fig, key="outcomes_response_chart", data=resp, filename=f"outcomes_response_by_{by}",
+                         percent=RATE_COLUMNS)
         with col_d:
             st.markdown("**Deaths**")
             if total_d.n_stated == 0:
@@ -191,9 +197,10 @@ if not ui.empty_message(view):
                 fig = rate_chart(dead, "death_pct", "death_ci_lower", "death_ci_upper", "death_if_none",
                                  "death_if_all", "died", xlabel="Died (% of those with survival status stated)",
                                  ytitle=outcomes.SUBGROUP_LABELS[by])
-                st.caption(f"{int(total_d.died)} deaths among {int(total_d.n)} patients; status stated for "
+                st.caption(f"{plural(int(total_d.died), 'death')} among {plural(int(total_d.n), 'patient')}; status stated for "
                            f"{int(total_d.n_stated)}")
-                ui.chart(fig, key="outcomes_deaths_chart", data=dead, filename=f"outcomes_deaths_by_{by}")
+                ui.chart(fig, key="outcomes_deaths_chart", data=dead, filename=f"outcomes_deaths_by_{by}",
+                         percent=RATE_COLUMNS)
         st.caption(
             "Dot and thin line: the rate among patients with the outcome stated, with its exact 95% interval "
             "(Clopper-Pearson, R `binom.test`). Shaded bar: the range over the patients whose outcome is not stated, "
@@ -249,8 +256,8 @@ if not ui.empty_message(view):
         res = ui.cached(_km_by, view, km_by)
         d = res.data
         st.markdown(
-            f"**{d.n}** of **{d.n_cases}** patients have both a follow-up time and death stated "
-            f"(**{d.n_events}** deaths). Left out: {d.n_no_time} with death stated but no follow-up time, "
+            f"**{d.n}** of **{d.n_cases}** {plural_word(d.n_cases, 'patient')} have both a follow-up time and death stated "
+            f"(**{d.n_events}** {plural_word(d.n_events, 'death')}). Left out: {d.n_no_time} with death stated but no follow-up time, "
             f"{d.n_no_death} with follow-up time but death not stated, {d.n_neither} with neither."
         )
         if res.overall is None:
@@ -281,7 +288,8 @@ if not ui.empty_message(view):
                        + (". Not drawn (fewer than 2 patients): " + ", ".join(f"{g.label} (n = {g.n})"
                                                                              for g in not_drawn)
                           if not_drawn else ""))
-            ui.chart(fig, key="outcomes_km_chart", data=curves, filename=f"outcomes_km_{km_by}")
+            ui.chart(fig, key="outcomes_km_chart", data=curves, filename=f"outcomes_km_{km_by}",
+                     percent=("survival", "ci_lower", "ci_upper"))
             st.caption("Shaded: pointwise 95% confidence band (Greenwood, log-log, as R `survfit(..., "
                        "conf.type = \"log-log\")`). Ticks: censored patients (alive at last follow-up).")
 
@@ -330,7 +338,8 @@ if not ui.empty_message(view):
                     st.caption(
                         "The log-rank test (R `survdiff`) compares whole survival curves without assuming their "
                         "shape; it is the standard test for censored survival times. "
-                        + (f"{res.n_logrank_excluded} patients whose subgroup is not stated are left out of it. "
+                        + (f"{plural(res.n_logrank_excluded, 'patient')} whose subgroup is not stated "
+                           f"{'is' if res.n_logrank_excluded == 1 else 'are'} left out of it. "
                            if res.n_logrank_excluded else "")
                         + "Patients in case reports are not randomised: a difference is not an effect of the "
                         "subgroup."
@@ -343,7 +352,7 @@ if not ui.empty_message(view):
     else:
         cd = ui.cached(_competing_data, view)
         st.markdown(
-            f"**{cd.n}** of **{cd.n_cases}** patients have the times needed. Left out: "
+            f"**{cd.n}** of **{cd.n_cases}** {plural_word(cd.n_cases, 'patient')} have the times needed. Left out: "
             f"{cd.n_response_not_stated} with response not stated, {cd.n_responder_no_time} responders "
             f"without days to response, {cd.n_nonresponder_incomplete} non-responders without follow-up time "
             "or death stated."
@@ -367,7 +376,8 @@ if not ui.empty_message(view):
             fig.update_xaxes(title_text="Days from the first anakinra dose", rangemode="tozero")
             fig.update_yaxes(title_text="Cumulative incidence (probability)", range=[0, 1.05], tickformat=".0%")
             st.caption(ui.n_caption(cd.n, cd.n_excluded, "patients with the needed times"))
-            ui.chart(fig, key="outcomes_cif_chart", data=cif, filename="outcomes_cumulative_incidence")
+            ui.chart(fig, key="outcomes_cif_chart", data=cif, filename="outcomes_cumulative_incidence",
+                     percent=("cif", "ci_lower", "ci_upper", "band_lower", "band_upper"))
             last = [cif.loc[cif["event_type"] == et].iloc[-1] for et in (1, 2)]
             st.dataframe(
                 [{"Event": r["event"], "By day": f"{r['time']:g}",
@@ -383,7 +393,7 @@ if not ui.empty_message(view):
         st.info("No cohorts match the current filters.")
     else:
         co = ui.cached(_cohort_outcomes, view)
-        st.markdown(f"**{len(co)}** of **{view.n_cohorts}** cohorts report responders, deaths or a survival "
+        st.markdown(f"**{len(co)}** of **{view.n_cohorts}** {plural_word(view.n_cohorts, 'cohort')} report responders, deaths or a survival "
                     "estimate.")
         if co.empty:
             st.info("None of the cohorts in view reports responders, deaths or survival.")

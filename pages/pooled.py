@@ -212,9 +212,9 @@ else:
                 m3.metric("Heterogeneity", "Cannot be assessed",
                           help=f"With fewer than {pooled.MIN_STUDIES_HETEROGENEITY} studies, or τ² estimated as 0, "
                                "the heterogeneity statistics have no power: I² = 0 does not mean agreement.")
-                m3.caption(f"{o.k} studies; τ² = {o.tau2:.3f}, I² = {o.i2:.0f}% (not interpretable)")
+                m3.caption(f"{plural(o.k, 'study', 'studies')}; τ² = {o.tau2:.3f}, I² = {o.i2:.0f}% (not interpretable)")
             m4.metric("Studies pooled", f"{a.k}")
-            m4.caption(f"{n_patients} patients")
+            m4.caption(plural(n_patients, "patient"))
             sens = ""
             if a.sensitivity is not None:
                 s_ = a.sensitivity
@@ -225,7 +225,7 @@ else:
                 sens = f"Sensitivity analysis ({pooled.METHOD_LABELS[a.sensitivity_method]}) not available: " \
                        f"{a.sensitivity_message}. "
             st.caption(
-                f"{a.k} cohorts, {n_patients} patients. Model: {model}"
+                f"{plural(a.k, 'cohort')}, {plural(n_patients, 'patient')}. Model: {model}"
                 + ("; no continuity correction (as R metafor::rma.glmm(measure = \"PLO\")). " if method == "GLMM" else
                    f" (as R metafor::rma(measure = \"PLO\", method = \"{method}\", test = \"{a.test}\")). ")
                 + (f"{plural(o.n_corrected, 'cohort')} with 0 or all events got a 0.5 continuity correction, which pulls "
@@ -253,8 +253,9 @@ else:
             st.caption("Deaths are counted over different time frames (see the table below).")
 
         fig = _forest_figure(a.forest, label, a.conf)
-        ui.chart(fig, key=f"pooled_forest_{outcome}", data=a.forest, filename=f"forest_{outcome}")
-        st.caption(ui.n_caption(a.k, n_not, f"cohorts ({n_patients} patients) with {what} reported")
+        ui.chart(fig, key=f"pooled_forest_{outcome}", data=a.forest, filename=f"forest_{outcome}",
+                 percent=("estimate", "ci_lower", "ci_upper"))
+        st.caption(ui.n_caption(a.k, n_not, f"cohorts ({plural(n_patients, 'patient')}) with {what} reported")
                    + ". Blue squares: each study's proportion with its exact 95% CI"
                    + ("; square size: weight in the overall random-effects pool" if a.overall is not None
                       and method != "GLMM" else "")

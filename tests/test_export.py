@@ -363,3 +363,19 @@ def test_full_author_lists_and_group_authors_in_bibtex_and_ris():
     assert [v for t, v in rec if t == "AU"] == ["van Royen-Kerkhoff, A.", "Lee, C. C. R.",
                                                 "National Institute for Health and Care Excellence"]
     assert ("SP", "2426") in rec and ("EP", "2437") in rec
+
+
+def test_percent_as_shown_rounds_as_the_chart_and_keeps_the_exact_values():
+    import pandas as pd
+
+    from lib.export import percent_as_shown
+
+    df = pd.DataFrame({"label": ["MAS", "DIRA"], "response_pct": [0.8333333, 1.0], "n": [18, 3],
+                       "response_ci_lower": [0.5858, None]})
+    out = percent_as_shown(df, ("response_pct", "response_ci_lower", "not_there"))
+    assert list(out.columns) == ["label", "response_percent", "response_proportion_exact", "n",
+                                 "response_ci_lower_percent", "response_ci_lower_proportion_exact"]
+    assert out["response_percent"].tolist() == [83.0, 100.0]  # as the chart shows: 83%, 100%
+    assert out["response_proportion_exact"].tolist() == [0.8333333, 1.0]
+    assert out["response_ci_lower_percent"].iloc[0] == 59.0 and pd.isna(out["response_ci_lower_percent"].iloc[1])
+    assert percent_as_shown(df, ()) is df  # nothing to convert: unchanged

@@ -149,6 +149,24 @@ def _check_page(page, title: str, size: str, upload: bool, checker: Checker, sho
     return out
 
 
+CLIPPED_JS = """(sel) => [...document.querySelectorAll(sel)]
+  .filter(e => e.getClientRects().length && (e.scrollWidth > e.clientWidth + 1))
+  .map(e => e.innerText)"""
+
+
+def _chips_and_options(page, base: str) -> list[str]:
+    """The longest option labels are shown whole: as chosen chips in the sidebar and in the drop-down list."""
+    page.goto(base + "/?trigger=genetic&trigger=other_infection&age=older_adult&pubtype=conference_abstract")
+    wait_idle(page)
+    _open_sidebar(page)
+    out = [f"chip cut off: {t!r}" for t in page.evaluate(
+        CLIPPED_JS, "[data-testid='stMultiSelectTagsContainer'] [data-tag] > span[title]")]
+    UI(page).open_options("Trigger or background")
+    out += [f"option cut off: {t!r}" for t in page.evaluate(CLIPPED_JS, "[role='option'], [role='option'] *")]
+    page.keyboard.press("Escape")
+    return out
+
+
 @pytest.mark.parametrize("size", list(SIZES))
 def test_every_page_reads_in_words_at_both_sizes(size, live_server, chromium, tmp_path):
     width, height = SIZES[size]
@@ -178,6 +196,7 @@ def test_every_page_reads_in_words_at_both_sizes(size, live_server, chromium, tm
             for title in PAGE_PATHS:
                 _go_to(page, title)
                 problems += _check_page(page, title, size, upload, checker, shots)
+        problems += _chips_and_options(page, live_server.base)
     finally:
         ctx.close()
     assert not problems, f"{size} ({width}x{height}):\n" + "\n".join(problems)
