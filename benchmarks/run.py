@@ -225,6 +225,7 @@ def measure_page(page: str, dataset, label: str, filter_changes: bool, view_chan
             out["specs"] = bare["path"]
         if view_change and page in VIEW_CHANGES:
             out["view"] = measure_view_change(at, page, label)
+            at.run()  # a full run: after a fragment rerun AppTest's tree holds the fragment only (no sidebar)
         if filter_changes:
             times = []
             # a 10^6 registry's page can take tens of seconds: fewer samples there (the table says how many)
