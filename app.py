@@ -75,6 +75,8 @@ ui.upload_banner(view)
 ui.show_link_warnings()
 ui.active_filter_list(state)
 
-nav.run()
+# the page runs as a fragment: a click on its own view options reruns the page alone, not the sidebar,
+# its counts or the filtered view; the upload page changes the data of every page, so it runs in full
+ui.run_page(nav, as_fragment=nav.url_path != "upload")
 ui.finish_run(state, nav)
 ui.log_run_time(nav, _RUN_STARTED)

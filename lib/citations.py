@@ -36,6 +36,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
+import numpy as np
 import pandas as pd
 
 from lib import schema
@@ -356,17 +357,44 @@ def patient_words(case_id, patient_label) -> str:
 def patient_labels(cases: pd.DataFrame, sources: pd.DataFrame) -> pd.Series:
     """Label of each case: ``"<study label>: <patient>"``, e.g. ``"Vincent 2020 (Rheumatology): Patient 1"``.
 
-    The study is the case's first (canonical) source. Same index as ``cases``.
+    The study is the case's first (canonical) source. Same index as ``cases``. Column-wise: the
+    per-cell rules (:func:`patient_words`) run once per distinct source-id cell and patient label,
+    and the case numbers come from one regular-expression pass.
     """
+    if len(cases) == 0:
+        return pd.Series([], dtype=object, index=cases.index)
     labels = source_labels(sources)
-    out = []
-    plabels = cases["patient_label"] if "patient_label" in cases.columns else pd.Series([None] * len(cases),
-                                                                                        index=cases.index)
-    for cid, ids, plabel in zip(cases["case_id"], cases["source_ids"], plabels):
+
+    def study_of(ids) -> str:
         sid = None if is_blank(ids) else str(ids).split(";")[0]
-        study = labels.get(sid, "Unidentified publication") if sid else "Unidentified publication"
-        out.append(f"{study}: {patient_words(cid, plabel)}")
-    return pd.Series(out, dtype=object, index=cases.index)
+        return labels.get(sid, "Unidentified publication") if sid else "Unidentified publication"
+
+    study = _per_distinct(cases["source_ids"], study_of)
+    if "patient_label" in cases.columns:
+        own = _per_distinct(cases["patient_label"], _own_words)
+    else:
+        own = pd.Series([None] * len(cases), dtype=object, index=cases.index)
+    number = cases["case_id"].astype(object).where(cases["case_id"].notna(), "").astype(str).str.extract(
+        _CASE_NUMBER.pattern, expand=False)
+    numbered = ("Patient " + pd.to_numeric(number, errors="coerce").astype("Int64").astype(str)).where(
+        number.notna(), "Patient")
+    words = own.where(own.notna(), numbered)
+    return pd.Series((study + ": " + words).to_numpy(dtype=object), dtype=object, index=cases.index)
+
+
+def _own_words(patient_label) -> str | None:
+    """The patient's own label as :func:`patient_words` uses it, or None (then the case number names them)."""
+    text = _clean(patient_label)
+    if text and not text.lower().startswith(("not labelled", "not labeled", "unlabelled")):
+        return text[:1].upper() + text[1:]
+    return None
+
+
+def _per_distinct(values: pd.Series, fn) -> pd.Series:
+    """``values.map(fn)`` computed once per distinct value (missing values included), same index."""
+    codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
+    mapped = np.array([fn(u) for u in uniques] + [fn(None)], dtype=object)
+    return pd.Series(mapped[codes], dtype=object, index=values.index)  # code -1 (missing) -> fn(None)
 
 
 # ---------------------------------------------------------------------------
@@ -397,6 +425,9 @@ def _code_words() -> dict[str, str]:
     return words
 
 
+_ALNUM = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+
+
 class TextInWords:
     """Rewrite curators' free text for a reader: ids as study/patient labels, ``snake_case`` codes as words.
 
@@ -411,18 +442,44 @@ class TextInWords:
 
     def __init__(self, labels: dict[str, str]):
         self.labels = {str(k): v for k, v in labels.items() if str(k)}
-        ids = sorted(self.labels, key=len, reverse=True)
-        self._ids = re.compile(r"(?<![A-Za-z0-9])(" + "|".join(map(re.escape, ids)) + r")(?![A-Za-z0-9])") \
-            if ids else None
+        # ids are found by dictionary look-ups, not one alternation of every id: a registry of 10^6
+        # patients would make a regular expression of 10^6 branches (seconds to build and to run)
+        self._max_len = max(map(len, self.labels), default=0)
+        self._first_chars = frozenset(k[0] for k in self.labels)
         self._words = _code_words()
         self._snake = re.compile(r"\b(?:[a-z][a-z0-9]*(?:_[a-z0-9]+)+|dira|mas|shlh|phlh|sjia|aosd|ebv|covid19|ivig)\b")
+
+    def _sub_ids(self, text: str) -> str:
+        """Every whole-word id in ``text`` as its label, longest id first at each place.
+
+        The same result as ``re.sub(r"(?<![A-Za-z0-9])(id1|id2|...)(?![A-Za-z0-9])", ...)`` with the
+        ids sorted longest first: at each place not preceded by a letter or digit, the longest id
+        that starts there and is not followed by a letter or digit is replaced, and the scan goes on
+        after it.
+        """
+        labels, firsts, n = self.labels, self._first_chars, len(text)
+        out: list[str] = []
+        start = i = 0
+        while i < n:
+            if text[i] in firsts and (i == 0 or text[i - 1] not in _ALNUM):
+                j = min(n, i + self._max_len)
+                while j > i and not ((j == n or text[j] not in _ALNUM) and text[i:j] in labels):
+                    j -= 1
+                if j > i:
+                    out.append(text[start:i])
+                    out.append(labels[text[i:j]])
+                    start = i = j
+                    continue
+            i += 1
+        out.append(text[start:])
+        return "".join(out)
 
     def __call__(self, text):
         if is_blank(text):
             return None
         out = str(text)
-        if self._ids is not None:
-            out = self._ids.sub(lambda m: self.labels[m.group(1)], out)
+        if self.labels:
+            out = self._sub_ids(out)
         return self._snake.sub(lambda m: self._words.get(m.group(0), m.group(0)), out)
 
 
@@ -439,3 +496,8 @@ def text_in_words(sources: pd.DataFrame, cases: pd.DataFrame | None = None,
     if cohorts is not None and len(cohorts):
         labels.update(zip(cohorts["cohort_id"].astype(str), cohort_labels(cohorts, sources)))
     return TextInWords(labels)
+
+
+def dataset_words(dataset) -> TextInWords:
+    """:func:`text_in_words` for a whole :class:`lib.data.Dataset` (its sources, cases and cohorts)."""
+    return text_in_words(dataset.sources, dataset.cases, dataset.cohorts)

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from lib import schema
-from lib.data import is_blank
+from lib.data import is_blank, map_distinct
 from lib.citations import cohort_labels, patient_labels, patient_words, source_labels, subgroup_text
 from lib.data import Dataset
 from lib.filters import FilteredView, FilterState, apply_filters, describe_item
@@ -236,7 +236,7 @@ def dose_table(view: FilteredView) -> pd.DataFrame:
     frames = []
     cases = view.cases.loc[_has_dose_case(view.cases)] if len(view.cases) else view.cases
     if len(cases):
-        sids = cases["source_ids"].astype(object).map(_first_source, na_action="ignore")
+        sids = pd.Series(map_distinct(_first_source, cases["source_ids"]), index=cases.index)
         pm = {sid: link(sid, "pmid", pubmed_url) for sid in sids.dropna().unique()}
         do = {sid: link(sid, "doi", doi_url) for sid in sids.dropna().unique()}
         resp = cases["response"].astype(object)
@@ -247,15 +247,15 @@ def dose_table(view: FilteredView) -> pd.DataFrame:
             "row_label": row_labels.to_numpy(dtype=object), "who": who,
             "condition": cases["condition"].to_numpy(dtype=object), "trigger": cases["trigger"].to_numpy(dtype=object),
             "age_band": cases["_age_band"].to_numpy(dtype=object), "route": cases["route"].to_numpy(dtype=object),
-            "per_dose": [dose_words(a, u, h, r) for a, u, h, r in zip(
-                cases["dose_amount"], cases["dose_amount_unit"], cases["dose_interval_h"], cases["route"])],
+            "per_dose": map_distinct(dose_words, cases["dose_amount"], cases["dose_amount_unit"],
+                                     cases["dose_interval_h"], cases["route"]),
             "dose_as_reported": cases["dose_as_reported"].to_numpy(dtype=object),
             "dose_mg_kg_day": cases["dose_mg_kg_day"].to_numpy(dtype=float), "dose_mg_kg_day_min": np.nan,
             "dose_mg_kg_day_max": np.nan, "dose_mg_day": cases["dose_mg_day"].to_numpy(dtype=float),
             "dose_mg_day_min": np.nan, "dose_mg_day_max": np.nan,
             "duration_days": cases["duration_days"].to_numpy(dtype=float),
             "escalated": cases["escalated"].astype(object).to_numpy(), "n": 1,
-            "outcome": resp.map(case_outcome, na_action=None).to_numpy(dtype=object),
+            "outcome": map_distinct(case_outcome, resp),
             "source_id": sids.to_numpy(dtype=object),
             "citation": sids.map(lambda x: labels.get(x, x), na_action="ignore").to_numpy(dtype=object),
             "pubmed_url": sids.map(pm.get, na_action="ignore").to_numpy(dtype=object),
@@ -331,16 +331,16 @@ def dose_points(view: FilteredView, unit: str = "mg_kg_day") -> pd.DataFrame:
     col = "dose_mg_kg_day" if unit == "mg_kg_day" else "dose_mg_day"
     c = view.cases.loc[view.cases[col].notna()] if len(view.cases) else view.cases
     if len(c):
-        sids = c["source_ids"].astype(object).map(_first_source, na_action="ignore")
+        sids = pd.Series(map_distinct(_first_source, c["source_ids"]), index=c.index)
         dose = c[col].to_numpy(dtype=float)
         resp = c["response"].astype(object)
         base = pd.DataFrame({
             "kind": "case", "row_id": c["case_id"].to_numpy(dtype=object),
             "row_label": patient_labels(c, view.sources).to_numpy(dtype=object),
             "condition": c["condition"].to_numpy(dtype=object),
-            "route": c["route"].astype(object).map(lambda v: ";".join(_routes(v)), na_action=None).to_numpy(dtype=object),
+            "route": map_distinct(_route_codes, c["route"]),
             "dose": dose, "dose_low": dose, "dose_high": dose, "n": 1,
-            "outcome": resp.map(case_outcome, na_action=None).to_numpy(dtype=object),
+            "outcome": map_distinct(case_outcome, resp),
             "citation": sids.map(lambda x: labels.get(x, x), na_action="ignore").to_numpy(dtype=object),
             "dose_as_reported": c["dose_as_reported"].to_numpy(dtype=object),
             "source_id": sids.to_numpy(dtype=object),
@@ -379,6 +379,15 @@ def dose_points(view: FilteredView, unit: str = "mg_kg_day") -> pd.DataFrame:
 
 def _routes(value) -> list[str]:
     return ["not_stated"] if is_blank(value) else str(value).split(";")
+
+
+def _route_codes(value) -> str:
+    return ";".join(_routes(value))
+
+
+def _interval_words(interval_h, route) -> str | None:
+    """A cohort's schedule in words: its interval and route (cohorts state no amount per dose)."""
+    return dose_words(None, None, interval_h, route)
 
 
 def _offsets(df: pd.DataFrame, step: float = 0.12) -> np.ndarray:
@@ -444,9 +453,9 @@ def regimen_summary(view: FilteredView, by: str = "condition") -> pd.DataFrame:
             continue
         kg = pd.concat([c["dose_mg_kg_day"], k["dose_mg_kg_day_min"], k["dose_mg_kg_day_max"]]).dropna()
         mg = pd.concat([c["dose_mg_day"], k["dose_mg_day_min"], k["dose_mg_day_max"]]).dropna()
-        schedules = [dose_words(a, u, h, r) for a, u, h, r in zip(
-            c["dose_amount"], c["dose_amount_unit"], c["dose_interval_h"], c["route"])]
-        schedules += [dose_words(None, None, h, r) for h, r in zip(k["dose_interval_h"], k["route"])]
+        schedules = list(map_distinct(dose_words, c["dose_amount"], c["dose_amount_unit"], c["dose_interval_h"],
+                                      c["route"]))
+        schedules += list(map_distinct(_interval_words, k["dose_interval_h"], k["route"]))
         schedules = list(dict.fromkeys(x for x in schedules if x))
         routes = [r for r in schema.ROUTES if (c[f"_route__{r}"].any() if len(c) else False)
                   or (k[f"_route__{r}"].any() if len(k) else False)]

@@ -56,7 +56,7 @@ import numpy as np
 import pandas as pd
 
 from lib import schema
-from lib.data import age_bands
+from lib.data import age_bands, map_distinct
 from lib.stats import (
     KaplanMeierResult,
     LogrankResult,
@@ -156,13 +156,12 @@ def subgroup(cases: pd.DataFrame, by: str) -> pd.Series:
     if by == "all":
         return pd.Series(["all"] * len(cases), dtype=object, index=cases.index)
     if by == "route":
-        return pd.Series([_route_key(v) for v in cases["route"]], dtype=object, index=cases.index)
+        return pd.Series(map_distinct(_route_key, cases["route"]), dtype=object, index=cases.index)
     if by == "dose_band":
         return dose_band(cases["dose_mg_kg_day"])
     if by == "age_band":
         return age_bands(cases["age_years"])
-    col = cases[by]
-    return pd.Series([None if pd.isna(v) else str(v) for v in col], dtype=object, index=cases.index)
+    return pd.Series(map_distinct(_text_or_none, cases[by]), dtype=object, index=cases.index)
 
 
 def group_label(by: str, key: str | None) -> str:
@@ -336,13 +335,13 @@ def deaths_by(cases: pd.DataFrame, by: str, conf: float = 0.95) -> pd.DataFrame:
     if cases.empty:
         return _empty(DEATH_COLUMNS)
     keys = subgroup(cases, by)
-    death = pd.Series([_bool_or_none(v) for v in cases["death"]], dtype=object, index=cases.index)
+    death = pd.Series(map_distinct(_bool_or_none, cases["death"]), dtype=object, index=cases.index)
     rows = []
     for key in _group_order(by, keys.tolist()):
         in_group = (keys.isna() if key is None else keys.eq(key)).to_numpy(dtype=bool)
         d = death[in_group]
-        died = int(sum(1 for v in d if v is True))
-        alive = int(sum(1 for v in d if v is False))
+        died = int((d == True).sum())  # noqa: E712 - elementwise on an object column of True/False/None
+        alive = int((d == False).sum())  # noqa: E712
         n = int(len(d))
         stated = died + alive
         ns = n - stated
@@ -402,6 +401,14 @@ class SurvivalData:
         return self.n_no_time + self.n_no_death + self.n_neither
 
 
+def _text(v) -> str | None:
+    return v if isinstance(v, str) else None
+
+
+def _text_or_none(v) -> str | None:
+    return None if v is None or pd.isna(v) else str(v)
+
+
 def _bool_or_none(v):
     if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
         return None
@@ -427,7 +434,7 @@ def survival_data(cases: pd.DataFrame, by: str = "all") -> SurvivalData:
         Event = ``death`` true; censored = ``death`` false; time =
         ``followup_days``. Rows lacking either are left out and counted.
     """
-    death = pd.Series([_bool_or_none(v) for v in cases["death"]], dtype=object, index=cases.index)
+    death = pd.Series(map_distinct(_bool_or_none, cases["death"]), dtype=object, index=cases.index)
     time = pd.to_numeric(cases["followup_days"], errors="coerce")
     has_t = time.notna().to_numpy()
     has_d = death.notna().to_numpy()
@@ -436,7 +443,7 @@ def survival_data(cases: pd.DataFrame, by: str = "all") -> SurvivalData:
     frame = pd.DataFrame({
         "case_id": cases["case_id"].to_numpy()[ok],
         "time": time.to_numpy(dtype=float)[ok],
-        "event": np.array([1 if d else 0 for d in death.to_numpy()[ok]], dtype=np.int64),
+        "event": (death.to_numpy()[ok] == True).astype(np.int64),  # noqa: E712 - True/False only here
         "group": pd.Series(groups.to_numpy()[ok], dtype=object),
     })
     return SurvivalData(
@@ -717,27 +724,25 @@ def competing_data(cases: pd.DataFrame) -> CompetingData:
         The usable rows for :func:`lib.stats.cumulative_incidence` and counts
         of the patients left out, by reason.
     """
-    rows = []
-    n_ns = n_rnt = n_nri = 0
-    for rec in cases[["case_id", "response", "days_to_response", "death", "followup_days"]].itertuples(index=False):
-        resp = rec.response if isinstance(rec.response, str) else None
-        d2r = float(rec.days_to_response) if pd.notna(rec.days_to_response) else None
-        fu = float(rec.followup_days) if pd.notna(rec.followup_days) else None
-        died = _bool_or_none(rec.death)
-        if resp is None:
-            n_ns += 1
-        elif resp in RESPONDED:
-            if d2r is None:
-                n_rnt += 1
-            else:
-                rows.append((rec.case_id, d2r, 1))
-        elif fu is None or died is None:
-            n_nri += 1
-        else:
-            rows.append((rec.case_id, fu, 2 if died else 0))
-    frame = pd.DataFrame(rows, columns=["case_id", "time", "status"])
-    frame["time"] = frame["time"].astype(float)
-    frame["status"] = frame["status"].astype(np.int64)
+    resp = map_distinct(_text, cases["response"])
+    d2r = pd.to_numeric(cases["days_to_response"], errors="coerce").astype("float64").to_numpy()
+    fu = pd.to_numeric(cases["followup_days"], errors="coerce").astype("float64").to_numpy()
+    died = map_distinct(_bool_or_none, cases["death"])
+    not_stated = pd.isna(resp)
+    responded = np.isin(resp, list(RESPONDED)) & ~not_stated
+    other = ~not_stated & ~responded
+    died_known = ~pd.isna(died)
+    event1 = responded & ~np.isnan(d2r)
+    event2 = other & ~np.isnan(fu) & died_known
+    n_ns = int(not_stated.sum())
+    n_rnt = int((responded & np.isnan(d2r)).sum())
+    n_nri = int((other & (np.isnan(fu) | ~died_known)).sum())
+    keep = event1 | event2  # rows in the order of ``cases``
+    frame = pd.DataFrame({
+        "case_id": cases["case_id"].to_numpy(dtype=object)[keep],
+        "time": np.where(event1, d2r, fu)[keep].astype(float),
+        "status": np.where(event1, 1, np.where(died == True, 2, 0))[keep].astype(np.int64),  # noqa: E712
+    })
     return CompetingData(frame=frame, n_cases=len(cases), n_response_not_stated=n_ns,
                          n_responder_no_time=n_rnt, n_nonresponder_incomplete=n_nri)
 

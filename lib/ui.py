@@ -37,6 +37,7 @@ The design now:
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Sequence
@@ -97,15 +98,17 @@ def _load_shipped() -> Dataset:
 def shipped_dataset() -> Dataset:
     """The shipped dataset, loaded and validated once per server process.
 
-    ``st.cache_data`` hands each caller its own copy; within one run the copy
-    is reused (kept for the run in session state), so a run unpickles it once.
+    ``st.cache_data`` hands each caller its own copy; a session keeps the copy it got (in its
+    session state), so a run does not unpickle the dataset again. Pages never modify it.
     """
-    run_cache = st.session_state.get("_run_cache")
-    if run_cache is None:
+    try:
+        copy = st.session_state.get("_shipped_dataset")
+    except Exception:  # noqa: BLE001 - no session (a bare call outside a run)
         return _load_shipped()
-    if "shipped" not in run_cache:
-        run_cache["shipped"] = _load_shipped()
-    return run_cache["shipped"]
+    if copy is None:
+        copy = _load_shipped()
+        st.session_state["_shipped_dataset"] = copy
+    return copy
 
 
 def active_dataset() -> Dataset:
@@ -261,11 +264,21 @@ def state_from_widgets(repair: bool = False) -> tuple[FilterState, list[str]]:
 def _remove_item(field_name: str, value: str) -> None:
     state, _ = state_from_widgets()
     _write_widgets(state.without(field_name, value))
+    request_full_run()
+
+
+def request_full_run() -> None:
+    """From a callback inside a fragment: the next run must be a full run (the filters or the data changed).
+
+    A fragment rerun sees the request at its start and turns into a full run of the app.
+    """
+    st.session_state["_full_run_requested"] = True
 
 
 def _reset() -> None:
     _write_widgets(FilterState())
     st.session_state["link_warnings"] = []
+    request_full_run()
 
 
 def link_params(state: FilterState) -> dict[str, list[str]]:
@@ -280,7 +293,7 @@ def sync_url(state: FilterState) -> dict[str, list[str]]:
     """Write the filters and the current page's view options into the URL; return them."""
     params = link_params(state)
     current = {k: st.query_params.get_all(k) for k in st.query_params}
-    if current != params:
+    if list(current.items()) != list(params.items()):  # the order too: the link is the address bar, char for char
         st.query_params.from_dict(params)
     return params
 
@@ -310,6 +323,7 @@ def begin_run() -> None:
     """Reset what lives for one run only (view parameters written to the URL, the dataset copy)."""
     st.session_state["_run_view_params"] = {}
     st.session_state["_run_cache"] = {}
+    st.session_state.pop("_full_run_requested", None)  # this is a full run
 
 
 def _link_warning(text: str) -> None:
@@ -329,6 +343,7 @@ def finish_run(state: FilterState, page) -> None:
     filled last, so that what the page found wrong in the link shows at once.
     """
     page_path = "" if getattr(page, "_default", False) else (getattr(page, "url_path", "") or "")
+    st.session_state["_current_page_path"] = page_path
     if st.session_state.pop("_check_view_keys", False):
         for w in view_key_warnings(st.session_state.get("_initial_params", {}), page_path):
             _link_warning(w)
@@ -539,7 +554,11 @@ def _ask_for_link() -> None:
     st.session_state["_show_link"] = True
 
 
-@st.dialog("Link to this view")
+# Closing the dialog starts a full run (on_dismiss="rerun"), which draws no dialog and so removes it.
+# Streamlit keeps a dialog (in its own container, wherever it is called from) until a full run does not
+# draw it; a fragment rerun (a view option changed) leaves a closed one in place, and the next "Copy
+# link" would reopen it showing its old link for a moment, until the new link arrives (issue 11).
+@st.dialog("Link to this view", on_dismiss="rerun")
 def _link_dialog(link: str) -> None:
     """The link of the view on screen, with the code block's copy button."""
     st.caption("This link reopens the same page with the same filters and options. "
@@ -575,18 +594,51 @@ def fragment(func):
     "Copy link" dialog (which starts a full run) stay the view on screen.
     """
     import functools
+    import time
 
     @st.fragment
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
+        alone = _in_fragment_rerun()
+        if alone and st.session_state.pop("_full_run_requested", False):
+            st.rerun(scope="app")  # a callback in the fragment changed the filters or the data
+        started = time.perf_counter()
         result = func(*args, **kwargs)
-        if _in_fragment_rerun():
+        if alone:
             state = st.session_state.get("_current_state")
             if state is not None:
                 sync_url(state)
+            _log_fragment_time(func, started)
         return result
 
     return wrapper
+
+
+def run_page(page, as_fragment: bool = True) -> None:
+    """Run the page chosen in ``st.navigation``; with ``as_fragment``, as one :func:`fragment`.
+
+    Then a click on any of the page's own widgets (its view options, a table's search, a case
+    picked) reruns the page alone: the sidebar, its faceted counts and the filtered view are
+    neither redrawn nor recomputed (issue 16). A page whose widgets change the data or the filters
+    for every page (the upload page) runs as part of the full run. Buttons inside the page that
+    change the filters call :func:`request_full_run`.
+    """
+    if not as_fragment:
+        page.run()
+        return
+    _page_fragment(page)
+
+
+@fragment
+def _page_fragment(page) -> None:
+    # A fragment rerun calls this again with the page of the last full run: Streamlit lets a page
+    # run once per run of the entry point, and a fragment rerun is a new run of the page alone.
+    page._can_be_called = True
+    if _in_fragment_rerun():
+        # the page registers all its view options again: start from none, so that the link lists them
+        # in the order a full run does (the address bar and "Copy link" must be the same string)
+        st.session_state["_run_view_params"] = {}
+    page.run()
 
 
 def current_view() -> FilteredView:
@@ -598,9 +650,113 @@ def current_view() -> FilteredView:
     return view
 
 
+@st.cache_data(max_entries=128, show_spinner=False)
+def _shipped_view(version: str, state: FilterState) -> FilteredView:
+    """The shipped dataset filtered by ``state``, shared by every session (bounded)."""
+    return apply_filters(_load_shipped(), state)
+
+
 def filtered(ds: Dataset, state: FilterState) -> FilteredView:
-    """The filtered view, recomputed only when the dataset or the filters change."""
-    return _session_memo("_view_memo", (dataset_token(), state), lambda: apply_filters(ds, state))
+    """The filtered view: computed once per (dataset version, filters).
+
+    For the shipped data it is cached across sessions (two clinicians with the same filters pay
+    once); an upload's view stays in its session (recomputed only when the upload or the filters
+    change). Within a run the view is kept, so the pages share one copy.
+    """
+    token = dataset_token()
+    if token[0] == "shipped":
+        return _session_memo("_view_memo", (token, state), lambda: _shipped_view(ds.version, state))
+    return _session_memo("_view_memo", (token, state), lambda: apply_filters(ds, state))
+
+
+# ---------------------------------------------------------------------------
+# Page results cached by (dataset version, filters, arguments)
+# ---------------------------------------------------------------------------
+
+SHARED_RESULTS_MAX = 256  # entries of page results shared between sessions (shipped data)
+SESSION_RESULTS_MAX = 24  # entries of page results an upload keeps in its session
+
+
+def _fn_key(fn) -> tuple[str, str]:
+    """Names a function for the caches: its file and qualified name (a page's functions are re-made every run)."""
+    code = getattr(fn, "__code__", None)
+    return (getattr(code, "co_filename", getattr(fn, "__module__", "")), getattr(fn, "__qualname__", repr(fn)))
+
+
+@st.cache_data(max_entries=SHARED_RESULTS_MAX, show_spinner=False)
+def _shared_result(fn_key: tuple, version: str, state: FilterState, args: tuple, kwargs: tuple, _fn, _view):
+    """``_fn(_view, *args, **kwargs)`` for the shipped data; ``_fn`` and ``_view`` are not hashed.
+
+    They are fixed by the hashed key: ``fn_key`` names the function and the view is the shipped
+    dataset ``version`` filtered by ``state``.
+    """
+    return _fn(_view, *args, **dict(kwargs))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _shared_dataset_result(fn_key: tuple, version: str, args: tuple, kwargs: tuple, _fn):
+    """``_fn(shipped dataset, *args, **kwargs)``; ``_fn`` is named by ``fn_key`` and not hashed."""
+    return _fn(_load_shipped(), *args, **dict(kwargs))
+
+
+def cached_dataset(fn, *args, **kwargs):
+    """``fn(active dataset, *args, **kwargs)``, computed once per (dataset, function, arguments).
+
+    For results that depend on the whole dataset, not on the filters (the Data and methods page,
+    the labels that turn ids in curators' notes into words). Same rules as :func:`cached`: the
+    shipped data's results are shared by every session (bounded), an upload's stay in its session.
+    """
+    token = dataset_token()
+    key = _fn_key(fn)
+    kw = tuple(sorted(kwargs.items()))
+    if token[0] == "shipped":
+        return _shared_dataset_result(key, token[1], args, kw, fn)
+    return _memo_get(token, ("dataset", key, args, kw), lambda: fn(active_dataset(), *args, **kwargs))
+
+
+def _memo_get(token: tuple, mkey: tuple, compute):
+    """A bounded memo of results in this session, dropped when the upload changes."""
+    memo = st.session_state.get("_results_memo")
+    if memo is None or memo.get("token") != token:  # a new upload: drop the old one's results
+        memo = {"token": token, "items": {}}
+        st.session_state["_results_memo"] = memo
+    items: dict = memo["items"]
+    if mkey in items:
+        items[mkey] = items.pop(mkey)  # most recently used last
+        return items[mkey]
+    value = compute()
+    items[mkey] = value
+    while len(items) > SESSION_RESULTS_MAX:
+        items.pop(next(iter(items)))
+    return value
+
+
+def cached(fn, view: FilteredView, *args, **kwargs):
+    """``fn(view, *args, **kwargs)``, computed once per (dataset, filters, function, arguments).
+
+    ``view`` must be the active dataset filtered by ``view.state`` (what :func:`current_view`
+    returns): it is identified by the dataset token and the filter state, never hashed itself.
+    The other arguments must be hashable by ``st.cache_data`` (strings, numbers, tuples), except
+    keyword arguments written with a leading underscore (``_words=words``): they are passed on
+    without it and not hashed, for objects that the dataset fixes (as ``st.cache_data`` does). ``fn``
+    must depend on nothing else (no session state, no widgets): it is what the result is cached
+    under.
+
+    * Shipped data: a bounded ``st.cache_data`` shared by every session (each caller gets its own
+      copy of the result).
+    * An upload: a bounded memo in this session's state, keyed by the upload token; it never enters a
+      cache shared between sessions. Callers must not modify the result they get (it is the memo's).
+    """
+    if getattr(fn, "__name__", "") == "<lambda>":
+        raise ValueError("ui.cached needs a named function (a lambda has no name to cache it under)")
+    token = dataset_token()
+    key = _fn_key(fn)
+    fixed = {k[1:]: v for k, v in kwargs.items() if k.startswith("_")}  # fixed by the dataset: not hashed
+    kw = tuple(sorted((k, v) for k, v in kwargs.items() if not k.startswith("_")))
+    call = functools.partial(fn, **fixed) if fixed else fn
+    if token[0] == "shipped":
+        return _shared_result(key, token[1], view.state, args, kw, call, view)
+    return _memo_get(token, (key, view.state, args, kw), lambda: call(view, *args, **dict(kw)))
 
 
 def empty_message(view: FilteredView, what: str = "patients or cohorts") -> bool:
@@ -699,6 +855,18 @@ def log_run_time(page, started: float) -> None:
         ms = (time.perf_counter() - started) * 1000.0
         path = getattr(page, "url_path", "") or "/"
         print(f"DASHBOARD_RUN page={path} ms={ms:.1f}", file=sys.stderr, flush=True)
+
+
+def _log_fragment_time(func, started: float) -> None:
+    """With ``DASHBOARD_LOG_RUNS=1``, a fragment rerun's line (page, fragment, milliseconds) in the server log."""
+    import os
+    import sys
+    import time
+
+    if os.environ.get("DASHBOARD_LOG_RUNS") == "1":
+        ms = (time.perf_counter() - started) * 1000.0
+        page = st.session_state.get("_current_page_path", "")
+        print(f"DASHBOARD_RUN page={page or '/'} fragment={func.__name__} ms={ms:.1f}", file=sys.stderr, flush=True)
 
 
 # The style sheet the dashboard adds to Streamlit's own (static text, written here; nothing from data).

@@ -4,7 +4,7 @@ import streamlit as st
 
 from lib import ui
 from lib.cases import case_detail, case_options, case_sources, case_table, case_title
-from lib.citations import text_in_words
+from lib.citations import dataset_words
 from lib.export import cases_csv, to_bibtex, to_ris
 from lib.wording import MISSING, plural
 
@@ -24,8 +24,8 @@ if view.cases.empty:
 else:
     query = ui.view_text("cases_q", "Search (any text: author, country, variant, trigger, ...)", max_chars=100)
     data = ui.active_dataset()
-    words = text_in_words(data.sources, data.cases, data.cohorts)  # notes may name studies outside the view
-    table = case_table(view, query, words)
+    words = ui.cached_dataset(dataset_words)  # notes may name studies outside the view
+    table = ui.cached(case_table, view, query, _words=words)
     shown_ids = list(table.index)
     st.caption(f"Showing {len(table)} of {view.n_patients}."
                + (f" The table lists the first {TABLE_LIMIT:,}; the CSV download holds all." if len(table) > TABLE_LIMIT else "")

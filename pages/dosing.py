@@ -7,7 +7,7 @@ import plotly.express as px
 import streamlit as st
 
 from lib import dosing, schema, ui
-from lib.citations import text_in_words
+from lib.citations import dataset_words
 from lib.wording import MISSING, plural
 
 OUTCOME_COLOURS = {  # Okabe-Ito palette (colour-blind safe)
@@ -64,6 +64,44 @@ def _span(lo: float, hi: float) -> str:
     return f"{lo:g}" if lo == hi else f"{lo:g}–{hi:g}"
 
 
+def _dose_chart(view, unit: str, words) -> tuple[dict, int]:
+    """The dose-by-route chart's spec and how many points it draws (cached by filters and unit)."""
+    unit_label = dosing.UNIT_LABELS[unit]
+    points = dosing.dose_points(view, unit)
+    drawn = dosing.thin_points(points)
+    hover = drawn.assign(
+        row_label=drawn["row_label"].map(lambda t: html.escape(str(t))),
+        citation=drawn["citation"].map(lambda t: html.escape(str(t))),
+        dose_as_reported=drawn["dose_as_reported"].map(words).fillna("not stated").map(lambda t: html.escape(str(t))),
+        low_high=[f"{a:g}–{b:g}" if a != b else f"{a:g}" for a, b in zip(drawn["dose_low"], drawn["dose_high"])],
+        n=drawn["n"].astype("string").fillna("not stated"),
+        kind=drawn["kind"].map(KIND_LABELS),
+    )
+    fig = px.scatter(
+        hover, x="x", y="dose", color="outcome", symbol="kind", facet_col="condition_label",
+        error_y="error_plus", error_y_minus="error_minus",
+        color_discrete_map=OUTCOME_COLOURS, symbol_map={"Patient": "circle", "Cohort": "diamond"},
+        category_orders={"outcome": list(dosing.OUTCOME_ORDER), "kind": ["Patient", "Cohort"],
+                         "condition_label": [schema.CONDITION_LABELS[c] for c in schema.CONDITIONS
+                                             if c in set(points["condition"])]},
+        hover_name="row_label",
+        hover_data={"x": False, "dose": False, "error_plus": False, "error_minus": False,
+                    "condition_label": False, "kind": True, "row_label": False, "route_label": True,
+                    "low_high": True, "n": True, "dose_as_reported": True, "outcome": True},
+        labels={"dose": f"Daily dose ({unit_label})", "x": "Route", "outcome": "Outcome", "kind": "Row",
+                "route_label": "Route", "low_high": f"Dose ({unit_label})",
+                "n": "Patients", "dose_as_reported": "As reported"},
+    )
+    fig.update_traces(marker=dict(size=11, line=dict(width=1, color="white")))
+    fig.update_xaxes(tickvals=[0, 1, 2, 3], ticktext=ROUTE_TICKS, range=[-0.5, 3.5], title_text="Route")
+    # An explicit y range: with a fixed x range, plotly.js leaves some traces out of its y autorange.
+    fig.update_yaxes(range=[0, max(float(points["dose_high"].max()), 1.0) * 1.12])
+    fig.for_each_annotation(lambda a: a.update(text=a.text.split("=")[-1]))
+    fig.update_layout(height=470, margin=dict(t=40, b=10), legend_title_text="Outcome, row",
+                      legend=dict(orientation="h", yanchor="top", y=-0.25, xanchor="left", x=0))
+    return fig.to_plotly_json(), len(drawn)
+
+
 TABLE_LIMIT = 2000  # rows shown on screen; downloads hold every row
 
 view = ui.current_view()
@@ -74,8 +112,8 @@ if ui.empty_message(view):
     _relaxed_note(view)
 else:
     data = ui.active_dataset()
-    words = text_in_words(data.sources, data.cases, data.cohorts)  # ids in the sources' words read as labels
-    cov = dosing.dose_coverage(view)
+    words = ui.cached_dataset(dataset_words)  # ids in the sources' words read as labels
+    cov = ui.cached(dosing.dose_coverage, view)
     st.write(
         f"**{cov.cases_with_dose}** of {cov.cases} individually described patients and "
         f"**{cov.cohorts_with_dose}** of {plural(cov.cohorts, 'cohort')} in view state a dose "
@@ -91,7 +129,7 @@ else:
     st.subheader("Regimens reported")
     by = ui.view_option("dosing_group", "Group by", list(dosing.GROUPINGS), "condition",
                         format_func=dosing.GROUPING_LABELS.get, widget="radio")
-    reg = dosing.regimen_summary(view, by)
+    reg = ui.cached(dosing.regimen_summary, view, by)
     shown = reg.assign(
         patients=[f"{d} of {n}" for d, n in zip(reg["cases_with_dose"], reg["cases"])],
         groups=[f"{d} of {n}" for d, n in zip(reg["cohorts_with_dose"], reg["cohorts"])],
@@ -126,50 +164,20 @@ else:
     unit = ui.view_option("dosing_unit", "Dose unit", list(dosing.UNITS), "mg_kg_day",
                           format_func=dosing.UNIT_LABELS.get, widget="radio")
     unit_label = dosing.UNIT_LABELS[unit]
-    points = dosing.dose_points(view, unit)
+    points = ui.cached(dosing.dose_points, view, unit)
     n_rows = cov.cases + cov.cohorts
     n_plotted = points["row_id"].nunique()
-    skipped = dosing.covered_subgroups(view, unit)
+    skipped = ui.cached(dosing.covered_subgroups, view, unit)
     if points.empty:
         st.info(f"No patient or cohort in view states a daily dose in {unit_label}, so there is nothing to plot. "
                 + ("Try the other unit, or " if unit == "mg_kg_day" else "Try mg/kg/day, or ")
                 + "see the table below for doses stated only in words.")
     else:
-        drawn = dosing.thin_points(points)
-        hover = drawn.assign(
-            row_label=drawn["row_label"].map(lambda t: html.escape(str(t))),
-            citation=drawn["citation"].map(lambda t: html.escape(str(t))),
-            dose_as_reported=drawn["dose_as_reported"].map(words).fillna("not stated").map(lambda t: html.escape(str(t))),
-            low_high=[f"{a:g}–{b:g}" if a != b else f"{a:g}" for a, b in zip(drawn["dose_low"], drawn["dose_high"])],
-            n=drawn["n"].astype("string").fillna("not stated"),
-            kind=drawn["kind"].map(KIND_LABELS),
-        )
-        if len(drawn) < len(points):
-            st.caption(f"Showing a random {len(drawn):,} of {len(points):,} points (every cohort is shown); "
+        spec, n_drawn = ui.cached(_dose_chart, view, unit, _words=words)
+        if n_drawn < len(points):
+            st.caption(f"Showing a random {n_drawn:,} of {len(points):,} points (every cohort is shown); "
                        "the chart's CSV download holds all of them.")
-        fig = px.scatter(
-            hover, x="x", y="dose", color="outcome", symbol="kind", facet_col="condition_label",
-            error_y="error_plus", error_y_minus="error_minus",
-            color_discrete_map=OUTCOME_COLOURS, symbol_map={"Patient": "circle", "Cohort": "diamond"},
-            category_orders={"outcome": list(dosing.OUTCOME_ORDER), "kind": ["Patient", "Cohort"],
-                             "condition_label": [schema.CONDITION_LABELS[c] for c in schema.CONDITIONS
-                                                 if c in set(points["condition"])]},
-            hover_name="row_label",
-            hover_data={"x": False, "dose": False, "error_plus": False, "error_minus": False,
-                        "condition_label": False, "kind": True, "row_label": False, "route_label": True,
-                        "low_high": True, "n": True, "dose_as_reported": True, "outcome": True},
-            labels={"dose": f"Daily dose ({unit_label})", "x": "Route", "outcome": "Outcome", "kind": "Row",
-                    "route_label": "Route", "low_high": f"Dose ({unit_label})",
-                    "n": "Patients", "dose_as_reported": "As reported"},
-        )
-        fig.update_traces(marker=dict(size=11, line=dict(width=1, color="white")))
-        fig.update_xaxes(tickvals=[0, 1, 2, 3], ticktext=ROUTE_TICKS, range=[-0.5, 3.5], title_text="Route")
-        # An explicit y range: with a fixed x range, plotly.js leaves some traces out of its y autorange.
-        fig.update_yaxes(range=[0, max(float(points["dose_high"].max()), 1.0) * 1.12])
-        fig.for_each_annotation(lambda a: a.update(text=a.text.split("=")[-1]))
-        fig.update_layout(height=470, margin=dict(t=40, b=10), legend_title_text="Outcome, row",
-                          legend=dict(orientation="h", yanchor="top", y=-0.25, xanchor="left", x=0))
-        ui.chart(fig, key="dosing_chart", data=points, filename=f"anakinra_dose_by_route_{unit}")
+        ui.chart(spec, key="dosing_chart", data=points, filename=f"anakinra_dose_by_route_{unit}")
         missing = n_rows - n_plotted - skipped
         st.caption(
             ui.n_caption(n_plotted, missing, f"patients or cohorts with a daily dose in {unit_label}")
@@ -181,7 +189,7 @@ else:
 
     # --- Ranges stated by sources -------------------------------------------
     st.subheader("Dose ranges stated by the sources")
-    ranges = dosing.stated_ranges(view)
+    ranges = ui.cached(dosing.stated_ranges, view)
     if ranges.empty:
         st.info("No source in view states a dose range in its dose or notes, so none is shown. "
                 "This page does not supply ranges of its own.")
@@ -200,7 +208,7 @@ else:
 
     # --- Table ---------------------------------------------------------------
     st.subheader("What dose: patients and cohorts with a stated dose")
-    table = dosing.dose_table(view)
+    table = ui.cached(dosing.dose_table, view)
     if table.empty:
         st.info("No patient or cohort in view states a dose, in numbers or in words.")
     else:

@@ -4,7 +4,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from lib import genetics, ui
-from lib.citations import patient_labels, text_in_words
+from lib.citations import dataset_words, patient_labels
 from lib.wording import MISSING, plural
 
 TYPE_COLOURS = {
@@ -92,7 +92,7 @@ else:
     alleles = genetics.variant_alleles(dira)
     names = dict(zip(dira["case_id"], patient_labels(dira, view.sources)))
     data = ui.active_dataset()
-    words = text_in_words(data.sources, data.cases, data.cohorts)  # ids in the sources' words read as labels
+    words = ui.cached_dataset(dataset_words)  # ids in the sources' words read as labels
     counts = genetics.genotype_counts(dira, alleles)
     summary = genetics.variant_summary(alleles)
     st.caption("Only individually described patients are shown: cohorts and pooled reviews of DIRA are not "

@@ -43,6 +43,22 @@ def day_text(d) -> str:
     return "not stated" if d is None or (isinstance(d, float) and math.isnan(d)) else f"day {num(d)}"
 
 
+def _pairs(view, analyte, window):
+    return labs.lab_pairs(view.labs, analyte, window)
+
+
+def _coverage(view, analyte):
+    return labs.lab_coverage(view.labs, view.cases, analyte)
+
+
+def _cohort_summary(view, analyte):
+    return labs.cohort_lab_summary(view.labs, view.cohorts, view.sources, analyte)
+
+
+def _reported_changes(view):
+    return labs.reported_changes(view.labs, view.cohorts, view.sources)
+
+
 view = ui.current_view()
 st.title("Labs before and after anakinra")
 st.caption(
@@ -83,8 +99,8 @@ if not ui.empty_message(view):
 
         # -------------------------------------------------------------- patients
         st.subheader("Patients: each patient's value before and after")
-        pairs = labs.lab_pairs(view.labs, analyte, window)
-        coverage = labs.lab_coverage(view.labs, view.cases, analyte)
+        pairs = ui.cached(_pairs, view, analyte, window)
+        coverage = ui.cached(_coverage, view, analyte)
         summary = labs.lab_test_summary(pairs)
         if summary.n_patients == 0:
             shipped_only = ui.active_dataset().label == "shipped"
@@ -193,7 +209,7 @@ if not ui.empty_message(view):
 
         # --------------------------------------------------------------- cohorts
         st.subheader("Cohorts: reported means and medians")
-        cohort = labs.cohort_lab_summary(view.labs, view.cohorts, view.sources, analyte)
+        cohort = ui.cached(_cohort_summary, view, analyte)
         n_with, n_without = labs.cohort_counts(cohort, view.cohorts)
         if cohort.empty:
             st.info(f"No cohort in view reports a mean or median {name} before or after anakinra.")
@@ -237,7 +253,7 @@ if not ui.empty_message(view):
 
         # --------------------------------------------------------------- changes
         st.subheader("Reported mean changes (all analytes)")
-        changes = labs.reported_changes(view.labs, view.cohorts, view.sources)
+        changes = ui.cached(_reported_changes, view)
         if changes.empty:
             st.caption("No cohort in view reports a mean change of any analyte.")
         else:

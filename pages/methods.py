@@ -4,6 +4,20 @@ import streamlit as st
 
 from lib import methods, ui
 
+
+
+def _flow(ds):
+    return methods.screening_flow(ds.screening)
+
+
+def _curve(ds):
+    return methods.yield_curve(ds.screening)
+
+
+def _dictionary(ds):
+    return methods.data_dictionary()
+
+
 ds = ui.active_dataset()
 st.title("Data and methods")
 
@@ -15,14 +29,14 @@ st.write(
     "is one row in *cohorts*, never split into patients. Every row names its source and where in it "
     "the values were found; what a source does not state stays empty."
 )
-flow = methods.screening_flow(ds.screening)
+flow = ui.cached_dataset(_flow)
 st.subheader("Screening flow")
 st.graphviz_chart(methods.flow_dot(flow, len(ds.sources), len(ds.cases), len(ds.cohorts)))
 if len(flow.exclusion_reasons):
     st.caption("Reasons for exclusion (records)")
     st.dataframe(flow.exclusion_reasons[["label", "records"]], hide_index=True,
                  column_config={"label": "Reason", "records": "Records"}, placeholder="—")
-curve = methods.yield_curve(ds.screening)
+curve = ui.cached_dataset(_curve)
 if len(curve):
     st.line_chart(curve, x="lookup", y="included_in_window", x_label="Look-up", y_label="New publications",
                   height=220)
@@ -31,7 +45,7 @@ with st.expander(f"Screening log ({flow.queries} queries)"):
     st.dataframe(ui.readable_columns(ds.screening), hide_index=True, width="stretch", placeholder="—")
 
 st.subheader("Verification (second reading)")
-summary = methods.verification_summary(ds)
+summary = ui.cached_dataset(methods.verification_summary)
 TABLE_WORDS = {"cases": "Patients (cases)", "cohorts": "Cohorts", "labs": "Laboratory values", "sources": "Publications"}
 st.dataframe(summary.assign(table=summary["table"].map(TABLE_WORDS)), hide_index=True, width="stretch",
              placeholder="—",
@@ -43,7 +57,7 @@ with st.expander("Verification log"):
 
 st.header("Data dictionary")
 table = st.selectbox("Table", ["cases", "cohorts", "labs", "sources", "screening", "verification"], key="dict_table")
-dictionary = methods.data_dictionary()
+dictionary = ui.cached_dataset(_dictionary)
 st.dataframe(dictionary.loc[dictionary["table"] == table].drop(columns=["table"]), hide_index=True, width="stretch",
              column_config={"column": "Column", "type": "Type", "unit": "Unit",
                             "allowed_values": "Allowed values (codes)", "plausible_range": "Plausible range",

@@ -109,6 +109,26 @@ def rate_chart(df, est_col, lo_col, hi_col, none_col, all_col, k_col, xlabel: st
     return fig
 
 
+def _response_by(view, by):
+    return outcomes.response_by(view.cases, by)
+
+
+def _deaths_by(view, by):
+    return outcomes.deaths_by(view.cases, by)
+
+
+def _km_by(view, by):
+    return outcomes.km_by(view.cases, by)
+
+
+def _competing_data(view):
+    return outcomes.competing_data(view.cases)
+
+
+def _cohort_outcomes(view):
+    return outcomes.cohort_outcomes(view.cohorts, view.sources)
+
+
 view = ui.current_view()
 st.title("Outcomes")
 st.write(
@@ -134,10 +154,10 @@ if not ui.empty_message(view):
                                  default="any", widget="radio",
                                  format_func={"any": "Any response (complete, partial or improved)",
                                               "complete": "Complete response (as graded by the source)"}.get)
-        resp = outcomes.response_by(cases, by)
-        dead = outcomes.deaths_by(cases, by)
-        total = outcomes.response_by(cases, "all").iloc[0]
-        total_d = outcomes.deaths_by(cases, "all").iloc[0]
+        resp = ui.cached(_response_by, view, by)
+        dead = ui.cached(_deaths_by, view, by)
+        total = ui.cached(_response_by, view, "all").iloc[0]
+        total_d = ui.cached(_deaths_by, view, "all").iloc[0]
         cats = ", ".join(f"{int(total[c])} {RESPONSE_WORDS[c]}" for c in ("complete", "partial", "improved", "none")
                          if int(total[c]))
         st.markdown(
@@ -233,7 +253,7 @@ if not ui.empty_message(view):
                                default="condition", format_func=outcomes.SUBGROUP_LABELS.get)
         if km_by == "all" and n_conditions > 1:
             st.warning(MIXED_WARNING)
-        res = outcomes.km_by(cases, km_by)
+        res = ui.cached(_km_by, view, km_by)
         d = res.data
         st.markdown(
             f"**{d.n}** of **{d.n_cases}** {plural_word(d.n_cases, 'patient')} have both a follow-up time and death stated "
@@ -330,7 +350,7 @@ if not ui.empty_message(view):
     if cases.empty:
         st.info("No individually described patients match the current filters.")
     else:
-        cd = outcomes.competing_data(cases)
+        cd = ui.cached(_competing_data, view)
         st.markdown(
             f"**{cd.n}** of **{cd.n_cases}** {plural_word(cd.n_cases, 'patient')} have the times needed. Left out: "
             f"{cd.n_response_not_stated} with response not stated, {cd.n_responder_no_time} responders "
@@ -372,7 +392,7 @@ if not ui.empty_message(view):
     if view.cohorts.empty:
         st.info("No cohorts match the current filters.")
     else:
-        co = outcomes.cohort_outcomes(view.cohorts, view.sources)
+        co = ui.cached(_cohort_outcomes, view)
         st.markdown(f"**{len(co)}** of **{view.n_cohorts}** {plural_word(view.n_cohorts, 'cohort')} report responders, deaths or a survival "
                     "estimate.")
         if co.empty:

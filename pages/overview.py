@@ -14,7 +14,7 @@ st.title("Overview")
 st.write(f"**{plural(len(view.sources), 'publication')}** {'matches' if len(view.sources) == 1 else 'match'} "
          "the filters.")
 if not ui.empty_message(view):
-    st.write(counts.patient_count_text(counts.view_patient_count(view)))
+    st.write(counts.patient_count_text(ui.cached(counts.view_patient_count, view)))
     st.caption("Primary reports: individually described patients and cohorts, with a patient who is both described "
                "individually and counted in a cohort counted once. Pooled reviews re-count published patients; "
                "how many of theirs are also here cannot be told, so they give an upper bound, not a total.")
@@ -24,7 +24,7 @@ if not ui.empty_message(view):
                f"denominator; below {outcomes.MIN_STATED_FOR_RATE} patients with the outcome stated only the counts "
                "are shown. Where some patients' outcome is not stated, the range runs from 'none of them' to "
                "'all of them'. Response categories keep the source's words; one nobody is coded in is not named.")
-    head = counts.condition_headlines(view)
+    head = ui.cached(counts.condition_headlines, view)
     for row in head.itertuples(index=False):
         with st.container(border=True):
             st.markdown(f"**{row.label}**")
@@ -87,7 +87,7 @@ if not ui.empty_message(view):
     for tab, column, title in zip(tabs, ["condition", "trigger", "route", "_age_band"],
                                   ["Condition", "Trigger or background", "Route", "Age group"]):
         with tab:
-            table = counts.counts_by(view, column)
+            table = ui.cached(counts.counts_by, view, column)
             if table.empty:
                 st.info("Nothing to count.")
                 continue
@@ -107,7 +107,7 @@ if not ui.empty_message(view):
 
     st.subheader("Evidence map")
     st.caption("Each cell: patients described individually / cohorts / publications.")
-    emap = counts.evidence_map(view)
+    emap = ui.cached(counts.evidence_map, view)
     emap = emap.assign(condition=emap["condition"].map(schema.CONDITION_LABELS).fillna(emap["condition"]),
                        trigger=emap["trigger"].map(schema.TRIGGER_LABELS).fillna(emap["trigger"]),
                        route=emap["route"].map({**schema.ROUTE_LABELS, "not_stated": "Not stated"}).fillna(emap["route"]))

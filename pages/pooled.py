@@ -18,6 +18,14 @@ SUBGROUP_BLOCK_WORDS = {
 }
 
 view = ui.current_view()
+
+
+def _analysis(view, outcome, method, by, test, response_class):
+    return pooled.analyse(view.cohorts, view.sources, outcome, method, by, test=test, response_class=response_class)
+
+
+def _cohort_table(view, response_class):
+    return pooled.cohort_table(view.cohorts, view.sources, response_class)
 st.title("Pooled evidence")
 st.caption(
     "Cohorts report their results in aggregate. Here each cohort's proportion (responders or deaths "
@@ -151,7 +159,7 @@ else:
         per_class = pooled.class_counts(view.cohorts)
         st.caption("Studies per outcome class with these filters: "
                    + "; ".join(f"{r.label}: {r.studies}" for r in per_class.itertuples(index=False)) + ".")
-    a = pooled.analyse(view.cohorts, view.sources, outcome, method, by, test=test, response_class=response_class)
+    a = ui.cached(_analysis, view, outcome, method, by, test, response_class)
 
     title = f"{label}: {what} out of n"
     if outcome == "response":
@@ -310,7 +318,7 @@ else:
                           if by == "route" else ""))
 
     st.subheader("Cohorts in view")
-    ct = pooled.cohort_table(view.cohorts, view.sources, response_class or pooled.DEFAULT_RESPONSE_CLASS)
+    ct = ui.cached(_cohort_table, view, response_class or pooled.DEFAULT_RESPONSE_CLASS)
     show = ct.assign(
         condition=ct["condition"].map(schema.CONDITION_LABELS),
         trigger=ct["trigger"].map(schema.TRIGGER_LABELS),

@@ -4,7 +4,7 @@ import plotly.express as px
 import streamlit as st
 
 from lib import safety, schema, ui
-from lib.citations import text_in_words
+from lib.citations import dataset_words
 from lib.wording import MISSING, plural, plural_word
 
 CATEGORY_COLOURS = {  # Okabe-Ito palette (colour-blind safe); "not stated" in grey
@@ -35,9 +35,9 @@ st.warning(NOT_EVIDENCE, icon=":material/report:")
 
 if not ui.empty_message(view):
     data = ui.active_dataset()
-    words = text_in_words(data.sources, data.cases, data.cohorts)  # ids in the sources' words read as labels
-    patients = safety.patient_safety(view)
-    cohorts = safety.cohort_safety(view)
+    words = ui.cached_dataset(dataset_words)  # ids in the sources' words read as labels
+    patients = ui.cached(safety.patient_safety, view)
+    cohorts = ui.cached(safety.cohort_safety, view)
     cov = safety.coverage(patients, cohorts)
     pc, kc = cov.patients_by_category, cov.cohorts_by_category
     breakdown = (f" Of these: infection {pc['infection']}, another adverse event {pc['other_event']}, mentioned "

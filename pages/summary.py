@@ -27,7 +27,7 @@ with c2:
                             help=labs.WINDOW_OPTION_HELP)
 
 if not ui.empty_message(view):
-    result = evidence_summary.build_summary(view, detail, labs_window=window)
+    result = ui.cached(evidence_summary.build_summary, view, detail, labs_window=window)
     items = [describe_item(f, v) for f, v in view.state.active()]
     dataset = ui.active_dataset()
     context = [

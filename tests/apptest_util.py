@@ -46,3 +46,63 @@ def rendered(markdown_source: str) -> str:
 def link_warnings(at: AppTest) -> list[str]:
     """What the page says about the link: the warning box's heading and its plain-text lines."""
     return [w.value for w in at.warning] + [t.value for t in at.text]
+
+
+# ---------------------------------------------------------------------------
+# Fragment reruns in AppTest
+# ---------------------------------------------------------------------------
+# AppTest (Streamlit 1.67) always reruns the whole script; a browser reruns only the fragment a
+# widget lives in. These helpers let a test (and benchmarks/run.py) do what the browser does: find
+# the fragment that holds a widget (from the messages of the last run) and rerun that fragment alone.
+
+from streamlit.runtime.scriptrunner_utils.script_requests import RerunData as _RerunData  # noqa: E402
+from streamlit.testing.v1 import local_script_runner as _lsr  # noqa: E402
+
+_PENDING: dict = {}
+_LAST: dict = {}
+
+
+def _rerun_data(**kwargs):
+    # both the runner's initial placeholder and its request carry the fragment (a pending full-run
+    # placeholder would otherwise absorb the fragment request into a full run)
+    fragment_id = _PENDING.get("fragment_id")
+    if fragment_id is not None:
+        kwargs["fragment_id_queue"] = [fragment_id]
+    return _RerunData(**kwargs)
+
+
+_original_parse = _lsr.parse_tree_from_messages
+
+
+def _parse_tree(messages):
+    _LAST["messages"] = list(messages)
+    return _original_parse(messages)
+
+
+_lsr.RerunData = _rerun_data
+_lsr.parse_tree_from_messages = _parse_tree
+
+
+def fragment_id_of(widget_key: str) -> str | None:
+    """The fragment that drew the widget with ``widget_key`` in the last AppTest run (None: not in a fragment)."""
+    for msg in _LAST.get("messages", []):
+        if not msg.HasField("delta") or not msg.delta.HasField("new_element"):
+            continue
+        element = msg.delta.new_element
+        kind = element.WhichOneof("type")
+        widget_id = getattr(getattr(element, kind, None), "id", "") if kind else ""
+        if isinstance(widget_id, str) and widget_id.endswith("-" + widget_key):
+            return msg.delta.fragment_id or None
+    return None
+
+
+def run_fragment(at: AppTest, fragment_id: str) -> AppTest:
+    """Rerun only ``fragment_id`` with the widgets' current values, as the browser does after a click in it.
+
+    The returned tree holds only what the fragment drew.
+    """
+    _PENDING["fragment_id"] = fragment_id
+    try:
+        return at.run()
+    finally:
+        _PENDING.pop("fragment_id", None)

@@ -98,17 +98,21 @@ def _wait_healthy(base: str, proc: subprocess.Popen, log: ServerLog, timeout: fl
 
 
 @contextlib.contextmanager
-def streamlit_server(extra_env: dict | None = None, timeout: float = 120.0, readme_command: bool = False):
+def streamlit_server(extra_env: dict | None = None, timeout: float = 120.0, readme_command: bool = False,
+                     script: Path | None = None):
     """Run the dashboard on a free port; yield a :class:`Server` (base URL, process, log); stop it afterwards.
 
     ``readme_command=True`` starts it exactly as README does (``bash scripts/run.sh``,
     the port from ``PORT``); otherwise ``scripts/serve.py`` with this Python.
+    ``script`` runs another Streamlit script with plain ``streamlit run`` (the benchmark's bare app).
     The server's output is read by a :class:`ServerLog` thread.
     """
     port = free_port()
     env = dict(os.environ, **(extra_env or {}))
     extra = ["--server.address", "127.0.0.1", "--server.headless", "true"]
-    if readme_command:
+    if script is not None:
+        cmd = [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port), *extra]
+    elif readme_command:
         env["PORT"] = str(port)
         cmd = ["bash", str(ROOT / "scripts" / "run.sh"), *extra]
     else:
