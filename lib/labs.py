@@ -152,6 +152,27 @@ def available_analytes(labs: pd.DataFrame) -> list[str]:
     return [a for a in schema.ANALYTES if a in present]
 
 
+def default_analyte(labs: pd.DataFrame) -> str | None:
+    """The analyte a page opens on: the one with the most data in view.
+
+    Ranked by patients with both a before and an after value, then patients with any value, then
+    rows of any kind (cohort summaries included); ties keep schema order. ``None`` without values.
+    """
+    analytes = available_analytes(labs)
+    if not analytes:
+        return None
+    usable = labs.loc[standardised_values(labs).notna().to_numpy()]
+    patients = usable.loc[((usable["entity_type"] == "case") & (usable["statistic"] == "value")).to_numpy(dtype=bool)]
+
+    def rank(analyte: str) -> tuple[int, int, int]:
+        rows = patients.loc[(patients["analyte"] == analyte).to_numpy(dtype=bool)]
+        before = set(rows.loc[(rows["timepoint"] == "before").to_numpy(dtype=bool), "entity_id"])
+        after = set(rows.loc[(rows["timepoint"] == "after").to_numpy(dtype=bool), "entity_id"])
+        return (len(before & after), len(set(rows["entity_id"])), int((usable["analyte"] == analyte).sum()))
+
+    return max(analytes, key=lambda a: (rank(a), -analytes.index(a)))
+
+
 def _patient_rows(labs: pd.DataFrame, analyte: str) -> pd.DataFrame:
     keep = ((labs["entity_type"] == "case") & (labs["analyte"] == analyte)
             & (labs["statistic"] == "value")).to_numpy(dtype=bool)

@@ -82,7 +82,7 @@ if not ui.empty_message(view):
         c1, c2, c3 = st.columns([2, 2, 1])
         with c1:
             analyte = ui.view_option(
-                "labs_analyte", "Analyte (only those with values in view)", analytes, analytes[0],
+                "labs_analyte", "Analyte (only those with values in view)", analytes, labs.default_analyte(view.labs),
                 format_func=lambda a: f"{schema.ANALYTE_LABELS[a]} ({schema.ANALYTE_UNITS[a]})")
         with c2:
             window = ui.view_option("labs_window", labs.WINDOW_OPTION_LABEL, list(labs.PAIRING_WINDOWS),

@@ -444,3 +444,20 @@ def test_dose_sentences_count_a_study_once_not_per_subgroup():
            "mg/kg/day." \
         in dose
     assert "Routes stated: Subcutaneous: 1 cohort." in dose
+
+
+def _as_upload(view: FilteredView, sid: str) -> FilteredView:
+    """The view with source ``sid`` renamed as an upload's source (``upload:<file>``, lib.citations.UPLOAD_PREFIX)."""
+    sources = view.sources.copy()
+    sources.loc[sources["source_id"] == sid, "source_id"] = "upload:registry.csv"
+    return FilteredView(cases=view.cases, cohorts=view.cohorts, labs=view.labs, sources=sources, state=view.state)
+
+
+def test_an_uploaded_file_is_not_counted_as_a_publication():
+    v = _as_upload(make_view([_src("a", 2010, author="A"), _src("u", 2026)],
+                             cases=[_case("p1", "a"), _case("u1", "u"), _case("u2", "u")]), "u")
+    scope = build_summary(v, "brief").sentences[0].text
+    assert scope.startswith("The current filters match 1 publication and 1 uploaded file (not published): ")
+    only = _as_upload(make_view([_src("u", 2026)], cases=[_case("u1", "u")]), "u")
+    assert build_summary(only, "brief").sentences[0].text.startswith(
+        "The current filters match 0 publications and 1 uploaded file (not published): ")

@@ -38,6 +38,31 @@ def _analytes_with_values(condition: str) -> list[str]:
     return [a for a in schema.ANALYTES if a in present]
 
 
+def _expected_default(condition: str | None) -> str:
+    """The analyte with the most patients with both sides, then with any value, then rows (csv module)."""
+    cohorts = {r["cohort_id"] for r in read_rows(ROOT / "data" / "cohorts.csv") if condition in (None, r["condition"])}
+    cases = {r["case_id"] for r in read_rows(ROOT / "data" / "cases.csv") if condition in (None, r["condition"])}
+    rows = [r for r in read_rows(ROOT / "data" / "labs.csv")
+            if r["value_std"] and r["entity_id"] in (cohorts if r["entity_type"] == "cohort" else cases)]
+    order = [a for a in schema.ANALYTES if any(r["analyte"] == a for r in rows)]
+
+    def rank(a):
+        pts = [r for r in rows if r["analyte"] == a and r["entity_type"] == "case" and r["statistic"] == "value"]
+        before = {r["entity_id"] for r in pts if r["timepoint"] == "before"}
+        after = {r["entity_id"] for r in pts if r["timepoint"] == "after"}
+        return (len(before & after), len({r["entity_id"] for r in pts}), sum(r["analyte"] == a for r in rows),
+                -order.index(a))
+
+    return max(order, key=rank)
+
+
+def test_the_page_opens_on_the_analyte_with_the_most_data():
+    for condition in (None, "mas", "shlh"):
+        at = run_app({"condition": condition} if condition else {}, PAGE)
+        assert not at.exception, at.exception
+        assert at.selectbox(key="view_labs_analyte").value == _expected_default(condition), condition
+
+
 def _frames(at) -> list[pd.DataFrame]:
     return [d.value for d in at.main.dataframe]
 
@@ -52,7 +77,7 @@ def test_dira_lists_every_reported_change_and_says_there_are_no_patient_pairs():
     assert not at.exception, at.exception
     analytes = _analytes_with_values("dira")
     assert analytes, "the shipped DIRA data should hold some lab rows"
-    assert at.selectbox(key="view_labs_analyte").value == analytes[0]
+    assert at.selectbox(key="view_labs_analyte").value == _expected_default("dira")
     assert "No patient in view has a" in page_text(at)
     expected = _shipped_lab_rows("dira", None, {"mean_change"})
     changes = [f for f in _frames(at) if "Mean change" in f.columns]
