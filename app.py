@@ -62,9 +62,7 @@ ui.set_current_view(view)
 
 with st.sidebar:
     st.divider()
-    st.caption(f"Dataset version {dataset.version} ({dataset.meta.get('date', '')}); "
-               f"{len(dataset.sources)} publications, {len(dataset.cases)} patients, "
-               f"{len(dataset.cohorts)} cohorts.")
+    st.caption(ui.dataset_line(dataset))
     ui.image_format_picker()
     with st.expander("How to cite"):
         st.text(ui.plain_text(dataset.meta.get("citation", "")))  # may hold an upload's file name: plain text

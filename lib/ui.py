@@ -505,6 +505,21 @@ def active_filter_list(state: FilterState) -> None:
                   help="Show the link that reopens this view")
 
 
+def dataset_line(dataset: Dataset) -> str:
+    """The sidebar's line on the data in view: version, publications, patients, cohorts.
+
+    An upload's own source row is a file, not a publication: it is named apart.
+    """
+    from lib.citations import UPLOAD_PREFIX
+
+    uploaded = dataset.sources["source_id"].astype(str).str.startswith(UPLOAD_PREFIX)
+    n_files = int(uploaded.sum())
+    files = f" and {plural(n_files, 'uploaded file')}" if n_files else ""
+    return (f"Dataset version {dataset.version} ({dataset.meta.get('date', '')}); "
+            f"{plural(len(dataset.sources) - n_files, 'publication')}{files}, "
+            f"{plural(len(dataset.cases), 'patient')}, {plural(len(dataset.cohorts), 'cohort')}.")
+
+
 def upload_banner(view: FilteredView) -> None:
     """On every page, while an upload is in view: say so, with uploaded and published patients apart."""
     choice = dataset_token()[0]

@@ -67,9 +67,9 @@ def _grep_marker(folders, since: float) -> list[str]:
 
 def _patients_in_view(page) -> int:
     """The number of patients of the dataset the session looks at (the sidebar's dataset line)."""
-    loc = page.locator("[data-testid='stSidebar']").get_by_text(re.compile(r"publications, [\d,]+ patients"))
+    loc = page.locator("[data-testid='stSidebar']").get_by_text(re.compile(r"publications?(?: and \d+ uploaded files?)?, [\d,]+ patients?"))
     loc.first.wait_for(timeout=60000)
-    return int(re.search(r"publications, ([\d,]+) patients", loc.first.inner_text()).group(1).replace(",", ""))
+    return int(re.search(r"publications?(?: and \d+ uploaded files?)?, ([\d,]+) patients?", loc.first.inner_text()).group(1).replace(",", ""))
 
 
 def test_upload_stays_in_its_session_and_off_the_disk(tmp_path, chromium):

@@ -29,3 +29,21 @@ def test_missing_values_read_as_a_dash(value):
 
 def test_values_are_kept():
     assert or_missing(0) == "0" and or_missing("MAS") == "MAS" and or_missing(2.5) == "2.5"
+
+
+def test_the_sidebar_dataset_line_names_an_uploaded_file_apart():
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from lib.ui import dataset_line
+
+    def ds(ids, n_cases, n_cohorts):
+        return SimpleNamespace(version="v", meta={"date": "d"}, sources=pd.DataFrame({"source_id": ids}),
+                               cases=pd.DataFrame(index=range(n_cases)), cohorts=pd.DataFrame(index=range(n_cohorts)))
+
+    assert dataset_line(ds(["upload:x.csv"], 1, 0)) == \
+        "Dataset version v (d); 0 publications and 1 uploaded file, 1 patient, 0 cohorts."
+    assert dataset_line(ds(["a", "b", "upload:x.csv"], 7, 1)) == \
+        "Dataset version v (d); 2 publications and 1 uploaded file, 7 patients, 1 cohort."
+    assert dataset_line(ds(["a"], 2, 3)) == "Dataset version v (d); 1 publication, 2 patients, 3 cohorts."
