@@ -47,6 +47,11 @@ YEAR_NOT_STATED = "year not stated"
 UPLOAD_PREFIX = "upload:"
 UPLOAD_SUFFIX = " (uploaded, not a publication)"
 
+
+def uploaded_sources(sources: pd.DataFrame) -> pd.Series:
+    """True for the source rows that stand for an uploaded file (ids ``upload:<file>``), not a publication."""
+    return sources["source_id"].astype(str).str.startswith(UPLOAD_PREFIX)
+
 # Hosts whose pages are the publication itself (publisher, journal, meeting or PubMed Central),
 # so that sources.csv ``url`` may be cited when the source has no PMID, DOI or PMCID.
 # Mirrors, translation proxies, aggregators and redirect services are deliberately absent.

@@ -47,7 +47,7 @@ import pandas as pd
 
 from lib import labs as labs_lib
 from lib import outcomes, pooled, schema
-from lib.citations import UPLOAD_PREFIX, cohort_labels, source_labels
+from lib.citations import cohort_labels, source_labels, uploaded_sources
 from lib.counts import patient_count, patient_count_text, without_covered_subgroups
 from lib.data import is_blank
 from lib.filters import FilteredView
@@ -278,9 +278,7 @@ def _evidence_base(view: FilteredView, ctx: _Context) -> list[Sentence]:
     cases, cohorts, sources = view.cases, view.cohorts, view.sources
     all_ids = tuple(sources["source_id"])
     pc = patient_count(cases, cohorts)
-    # an upload is a source row of the view but not a publication (lib.citations.UPLOAD_PREFIX)
-    uploaded = sources["source_id"].astype(str).str.startswith(UPLOAD_PREFIX)
-    n_files = int(uploaded.sum())
+    n_files = int(uploaded_sources(sources).sum())  # an upload is a source row, not a publication
     match = plural(len(sources) - n_files, "publication")
     if n_files:
         match += f" and {plural(n_files, 'uploaded file')} (not published)"

@@ -17,11 +17,10 @@ import re
 
 import pandas as pd
 
-from lib.citations import citation_url, initials_with_stops, split_authors
+from lib.citations import citation_url, initials_with_stops, split_authors, uploaded_sources
 from lib.data import is_blank, public_columns
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_UPLOAD_PREFIX = "upload:"
 # Control characters (except nothing: line breaks are turned into spaces first).
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _BREAKS = re.compile(r"\s*[\r\n\t]+\s*")
@@ -94,7 +93,7 @@ def citable(sources: pd.DataFrame, include_uploaded: bool = False) -> pd.DataFra
     """The publications among ``sources`` (uploaded files left out unless ``include_uploaded``)."""
     if include_uploaded or sources.empty:
         return sources
-    keep = ~sources["source_id"].astype(str).str.startswith(_UPLOAD_PREFIX)
+    keep = ~uploaded_sources(sources)
     return sources.loc[keep.to_numpy(dtype=bool)]
 
 

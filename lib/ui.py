@@ -510,10 +510,9 @@ def dataset_line(dataset: Dataset) -> str:
 
     An upload's own source row is a file, not a publication: it is named apart.
     """
-    from lib.citations import UPLOAD_PREFIX
+    from lib.citations import uploaded_sources
 
-    uploaded = dataset.sources["source_id"].astype(str).str.startswith(UPLOAD_PREFIX)
-    n_files = int(uploaded.sum())
+    n_files = int(uploaded_sources(dataset.sources).sum())
     files = f" and {plural(n_files, 'uploaded file')}" if n_files else ""
     return (f"Dataset version {dataset.version} ({dataset.meta.get('date', '')}); "
             f"{plural(len(dataset.sources) - n_files, 'publication')}{files}, "

@@ -28,6 +28,22 @@ def run_app(params: dict | None = None, page: str | None = None, timeout: float 
     return at
 
 
+def run_with_upload(page: str, dataset=None, choice: str = "both", params: dict | None = None) -> AppTest:
+    """Run app.py on ``pages/<page>.py`` (``overview``: the default page) with ``dataset`` as the session's upload."""
+    at = AppTest.from_file(APP, default_timeout=120)
+    if dataset is not None:
+        at.session_state["uploaded_dataset"] = dataset
+        at.session_state["data_choice"] = choice
+        at.session_state["upload_token"] = dataset.version
+    for k, v in (params or {}).items():
+        at.query_params[k] = v
+    at.run()
+    if page != "overview":
+        at.switch_page(f"pages/{page}.py")
+        at.run()
+    return at
+
+
 def page_text(at: AppTest) -> str:
     """All markdown, captions, metric values and plain text of the main area, joined."""
     parts = [m.value for m in at.main.markdown] + [c.value for c in at.main.caption]

@@ -23,7 +23,7 @@ import re
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from apptest_util import APP
+from apptest_util import APP, run_with_upload
 from lib import schema
 from lib.safe_text import unsafe_markup
 from lib.upload import parse_upload
@@ -141,17 +141,7 @@ def _violations(at: AppTest) -> list[str]:
 
 
 def _run(page: str, dataset, choice: str, params: dict | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.session_state["uploaded_dataset"] = dataset
-    at.session_state["data_choice"] = choice
-    at.session_state["upload_token"] = dataset.version
-    for k, v in (params or {}).items():
-        at.query_params[k] = v
-    at.run()
-    if page != "overview":
-        at.switch_page(f"pages/{page}.py")
-        at.run()
-    return at
+    return run_with_upload(page, dataset, choice, params)
 
 
 @pytest.mark.parametrize("choice", ["upload", "both"])

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from apptest_util import APP
+from apptest_util import run_with_upload
 from lib.upload import parse_upload
 from visible_codes import problems
 
@@ -25,17 +25,7 @@ UPLOAD = (b"case_id,condition,trigger,age_years,sex,route,response,death,dose_mg
 
 
 def _run(page: str, params: dict | None = None, upload=None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    if upload is not None:
-        at.session_state["uploaded_dataset"] = upload
-        at.session_state["data_choice"] = "both"
-        at.session_state["upload_token"] = upload.version
-    for k, v in (params or {}).items():
-        at.query_params[k] = v
-    at.run()
-    if page != "overview":
-        at.switch_page(f"pages/{page}.py")
-        at.run()
+    at = run_with_upload(page, upload, "both", params)
     assert not at.exception, at.exception
     return at
 
