@@ -37,6 +37,7 @@ The design now:
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import math
 import re
@@ -728,8 +729,12 @@ def cached_dataset(fn, *args, **kwargs):
     return _memo_get(token, ("dataset", key, args, kw), lambda: fn(active_dataset(), *args, **kwargs))
 
 
-def _memo_get(token: tuple, mkey: tuple, compute):
-    """A bounded memo of results in this session, dropped when the upload changes."""
+def _memo_get(token: tuple, mkey: tuple, compute, replay: bool = False):
+    """A bounded memo of results in this session, dropped when the upload changes.
+
+    With ``replay``, the elements ``compute`` draws are recorded with its result and drawn again
+    on a hit, as ``st.cache_data`` does for the shipped data (see :func:`section`).
+    """
     memo = st.session_state.get("_results_memo")
     if memo is None or memo.get("token") != token:  # a new upload: drop the old one's results
         memo = {"token": token, "items": {}}
@@ -737,9 +742,13 @@ def _memo_get(token: tuple, mkey: tuple, compute):
     items: dict = memo["items"]
     if mkey in items:
         items[mkey] = items.pop(mkey)  # most recently used last
+        if replay:
+            return _replay(items[mkey])
         return items[mkey]
-    value = compute()
+    value = _recorded(compute) if replay else compute()
     items[mkey] = value
+    if replay:
+        value = value.value
     while len(items) > SESSION_RESULTS_MAX:
         items.pop(next(iter(items)))
     return value
@@ -771,6 +780,86 @@ def cached(fn, view: FilteredView, *args, **kwargs):
     if token[0] == "shipped":
         return _shared_result(key, token[1], view.state, args, kw, call, view)
     return _memo_get(token, (key, view.state, args, kw), lambda: call(view, *args, **dict(kw)))
+
+
+# ---------------------------------------------------------------------------
+# Page sections drawn once per (dataset, filters, arguments), replayed after
+# ---------------------------------------------------------------------------
+
+# Widgets a section asked for while it was being recorded (they cannot be recorded: they are drawn
+# after the section's elements, every run). ``None`` outside a section.
+_DEFERRED: contextvars.ContextVar[list | None] = contextvars.ContextVar("section_widgets", default=None)
+
+
+def _recorded(compute):
+    """Run ``compute`` while recording the elements it draws (Streamlit's own replay records)."""
+    from streamlit.runtime.caching.cache_data_api import CACHE_DATA_MESSAGE_REPLAY_CTX as ctx
+    from streamlit.runtime.caching.cached_message_replay import CachedResult
+
+    with ctx.calling_cached_function(compute):
+        value = compute()
+    return CachedResult(value, ctx._most_recent_messages, st._main.id, st.sidebar.id)
+
+
+def _replay(result):
+    """Draw the recorded elements of :func:`_recorded` again and return its value."""
+    from streamlit.runtime.caching.cache_type import CacheType
+    from streamlit.runtime.caching.cached_message_replay import replay_cached_messages
+
+    replay_cached_messages(result, CacheType.DATA, _recorded)
+    return result.value
+
+
+def _section_call(fn, view, *args, _image_format=None, **kwargs):
+    """``fn(view, *args, **kwargs)`` and the widgets it deferred (``_image_format`` only keys the cache)."""
+    token = _DEFERRED.set([])
+    try:
+        value = fn(view, *args, **kwargs)
+        return value, _DEFERRED.get()
+    finally:
+        _DEFERRED.reset(token)
+
+
+def in_section() -> bool:
+    """True while a :func:`section` is being recorded (widgets must then be deferred)."""
+    return _DEFERRED.get() is not None
+
+
+def _draw_deferred(deferred: list) -> None:
+    outer = _DEFERRED.get()
+    if outer is not None:  # a section inside a section: the outer one draws them
+        outer.extend(deferred)
+        return
+    for draw, args, kwargs in deferred:
+        draw(*args, **kwargs)
+
+
+def section(fn, view: FilteredView, *args, **kwargs):
+    """Draw ``fn(view, *args, **kwargs)``: computed and drawn once per (dataset, filters, arguments),
+    then replayed from the recording (issue 16: a rerun costs what its elements cost).
+
+    ``fn`` draws with Streamlit's display elements (text, tables, charts, columns, expanders) and
+    may return a value. It must not draw widgets: Streamlit cannot record them. A chart's CSV
+    button (:func:`chart`) and :func:`dataframe_download` are deferred: drawn after the section's
+    elements on every run. The same rules as :func:`cached` apply to ``fn`` and its arguments; the
+    chart image format chosen in the sidebar is part of the key (a chart's toolbar carries it).
+
+    * Shipped data: ``st.cache_data`` records and replays the elements (shared between sessions,
+      bounded).
+    * An upload: the session's bounded memo keeps the recording (never shared between sessions).
+    """
+    token = dataset_token()
+    key = ("section",) + _fn_key(fn)
+    fmt = st.session_state.get("image_format", "png")
+    kw = tuple(sorted(kwargs.items())) + (("_image_format", fmt),)
+    call = functools.partial(_section_call, fn)
+    if token[0] == "shipped":
+        value, deferred = _shared_result(key, token[1], view.state, args, kw, call, view)
+    else:
+        value, deferred = _memo_get(token, (key, view.state, args, kw),
+                                    lambda: call(view, *args, **dict(kw)), replay=True)
+    _draw_deferred(deferred)
+    return value
 
 
 def empty_message(view: FilteredView, what: str = "patients or cohorts") -> bool:
@@ -827,12 +916,25 @@ def chart(fig, key: str, data: pd.DataFrame | None = None, filename: str = "char
     # data text (study labels, categories, hover text) is shown literally, never as plotly markup
     st.plotly_chart(plotly_safe(spec), width="stretch", key=key, config=config)
     if data is not None:
-        from lib.export import percent_as_shown, safe_csv
+        _widget(_chart_csv_button, data, key, filename, tuple(percent), percent_decimals)
 
-        st.download_button("Data behind this chart (CSV)",
-                           lambda: safe_csv(percent_as_shown(data, percent, percent_decimals)),
-                           file_name=f"{filename}.csv",
-                           mime="text/csv", key=f"{key}_csv", on_click="ignore")
+
+def _widget(draw, *args, **kwargs) -> None:
+    """Draw a widget now, or after the elements of the :func:`section` being recorded."""
+    deferred = _DEFERRED.get()
+    if deferred is None:
+        draw(*args, **kwargs)
+    else:
+        deferred.append((draw, args, kwargs))
+
+
+def _chart_csv_button(data: pd.DataFrame, key: str, filename: str, percent: tuple, percent_decimals: int) -> None:
+    from lib.export import percent_as_shown, safe_csv
+
+    st.download_button("Data behind this chart (CSV)",
+                       lambda: safe_csv(percent_as_shown(data, percent, percent_decimals)),
+                       file_name=f"{filename}.csv",
+                       mime="text/csv", key=f"{key}_csv", on_click="ignore")
 
 
 def image_format_picker() -> None:
@@ -848,6 +950,11 @@ def readable_columns(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def dataframe_download(df: pd.DataFrame, label: str, file_name: str, key: str) -> None:
+    """A CSV download of ``df`` (deferred to after the elements inside a :func:`section`)."""
+    _widget(_dataframe_download, df, label, file_name, key)
+
+
+def _dataframe_download(df: pd.DataFrame, label: str, file_name: str, key: str) -> None:
     from lib.export import safe_csv  # local import keeps ui light
 
     # the bytes are made only when the user clicks (a large table costs nothing on a rerun)

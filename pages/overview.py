@@ -9,12 +9,9 @@ from lib.wording import plural
 RESPONSE_WORDS = {"complete": "complete", "partial": "partial", "improved": "improved (not graded)",
                   "none": "no response"}
 
-view = ui.current_view()
-st.title("Overview")
-st.write(f"**{plural(len(view.sources), 'publication')}** {'matches' if len(view.sources) == 1 else 'match'} "
-         "the filters.")
-if not ui.empty_message(view):
-    st.write(counts.patient_count_text(ui.cached(counts.view_patient_count, view)))
+
+def _headlines(view) -> None:
+    st.write(counts.patient_count_text(counts.view_patient_count(view)))
     st.caption("Primary reports: individually described patients and cohorts, with a patient who is both described "
                "individually and counted in a cohort counted once. Pooled reviews re-count published patients; "
                "how many of theirs are also here cannot be told, so they give an upper bound, not a total.")
@@ -24,7 +21,7 @@ if not ui.empty_message(view):
                f"denominator; below {outcomes.MIN_STATED_FOR_RATE} patients with the outcome stated only the counts "
                "are shown. Where some patients' outcome is not stated, the range runs from 'none of them' to "
                "'all of them'. Response categories keep the source's words; one nobody is coded in is not named.")
-    head = ui.cached(counts.condition_headlines, view)
+    head = counts.condition_headlines(view)
     for row in head.itertuples(index=False):
         with st.container(border=True):
             st.markdown(f"**{row.label}**")
@@ -82,35 +79,49 @@ if not ui.empty_message(view):
     if len(head) > 1:
         st.caption("A study that reports a subgroup of another condition is counted under both conditions.")
 
-    st.subheader("Counts")
-    tabs = st.tabs(["By condition", "By trigger", "By route", "By age group"])
-    for tab, column, title in zip(tabs, ["condition", "trigger", "route", "_age_band"],
-                                  ["Condition", "Trigger or background", "Route", "Age group"]):
-        with tab:
-            table = ui.cached(counts.counts_by, view, column)
-            if table.empty:
-                st.info("Nothing to count.")
-                continue
-            fig = go.Figure([
-                go.Bar(x=table["label"].tolist(), y=table["patients"].tolist(), name="Patients (individually described)"),
-                go.Bar(x=table["label"].tolist(), y=table["cohorts"].tolist(), name="Cohorts"),
-            ])
-            fig.update_layout(barmode="group", height=320, margin=dict(t=30, b=10), legend_title_text="")
-            fig.update_yaxes(title_text="Count (patients or cohorts)")
-            fig.update_xaxes(title_text=title)
-            ui.chart(fig, key=f"counts_{column}", data=table.drop(columns=["value"]), filename=f"anakinra_counts_by_{column.strip('_')}")
-            st.dataframe(table.drop(columns=["value"]).rename(columns={
-                "label": title, "patients": "Patients", "cohorts": "Cohorts",
-                "cohort_patients": "Patients in cohorts"}), hide_index=True, width="stretch", placeholder="—")
-            st.caption("A patient or cohort with several routes is counted under each. 'Patients in cohorts' adds "
-                       "every cohort row, pooled reviews and subgroups included, so it counts some patients twice.")
 
-    st.subheader("Evidence map")
+def _counts_tab(view, column: str, title: str) -> None:
+    table = counts.counts_by(view, column)
+    if table.empty:
+        st.info("Nothing to count.")
+        return
+    fig = go.Figure([
+        go.Bar(x=table["label"].tolist(), y=table["patients"].tolist(), name="Patients (individually described)"),
+        go.Bar(x=table["label"].tolist(), y=table["cohorts"].tolist(), name="Cohorts"),
+    ])
+    fig.update_layout(barmode="group", height=320, margin=dict(t=30, b=10), legend_title_text="")
+    fig.update_yaxes(title_text="Count (patients or cohorts)")
+    fig.update_xaxes(title_text=title)
+    ui.chart(fig, key=f"counts_{column}", data=table.drop(columns=["value"]), filename=f"anakinra_counts_by_{column.strip('_')}")
+    st.dataframe(table.drop(columns=["value"]).rename(columns={
+        "label": title, "patients": "Patients", "cohorts": "Cohorts",
+        "cohort_patients": "Patients in cohorts"}), hide_index=True, width="stretch", placeholder="—")
+    st.caption("A patient or cohort with several routes is counted under each. 'Patients in cohorts' adds "
+               "every cohort row, pooled reviews and subgroups included, so it counts some patients twice.")
+
+
+def _evidence_map(view) -> None:
     st.caption("Each cell: patients described individually / cohorts / publications.")
-    emap = ui.cached(counts.evidence_map, view)
+    emap = counts.evidence_map(view)
     emap = emap.assign(condition=emap["condition"].map(schema.CONDITION_LABELS).fillna(emap["condition"]),
                        trigger=emap["trigger"].map(schema.TRIGGER_LABELS).fillna(emap["trigger"]),
                        route=emap["route"].map({**schema.ROUTE_LABELS, "not_stated": "Not stated"}).fillna(emap["route"]))
     st.dataframe(emap, hide_index=True, width="stretch", column_config={
         "condition": "Condition", "trigger": "Trigger", "route": "Route",
         "patients": "Patients", "cohorts": "Cohorts", "publications": "Publications"}, placeholder="—")
+
+
+view = ui.current_view()
+st.title("Overview")
+st.write(f"**{plural(len(view.sources), 'publication')}** {'matches' if len(view.sources) == 1 else 'match'} "
+         "the filters.")
+if not ui.empty_message(view):
+    ui.section(_headlines, view)
+    st.subheader("Counts")
+    tabs = st.tabs(["By condition", "By trigger", "By route", "By age group"])
+    for tab, column, title in zip(tabs, ["condition", "trigger", "route", "_age_band"],
+                                  ["Condition", "Trigger or background", "Route", "Age group"]):
+        with tab:
+            ui.section(_counts_tab, view, column, title)
+    st.subheader("Evidence map")
+    ui.section(_evidence_map, view)
