@@ -423,9 +423,9 @@ def view_text(key: str, label: str, max_chars: int = 100, help: str | None = Non
 # ---------------------------------------------------------------------------
 
 @st.cache_data(max_entries=512, show_spinner=False)
-def _shipped_counts(version: str, state: FilterState) -> dict[str, dict[str, tuple[int, int]]]:
-    """Faceted counts of the shipped dataset, shared by every session (bounded)."""
-    return all_option_counts(_load_shipped(), state)
+def _shipped_counts(version: str, key: str, _state: FilterState) -> dict[str, dict[str, tuple[int, int]]]:
+    """Faceted counts of the shipped dataset, shared by every session (bounded); ``key`` names ``_state``."""
+    return all_option_counts(_load_shipped(), _state)
 
 
 def faceted_counts(dataset: Dataset, state: FilterState) -> dict[str, dict[str, tuple[int, int]]]:
@@ -435,7 +435,7 @@ def faceted_counts(dataset: Dataset, state: FilterState) -> dict[str, dict[str, 
     """
     token = dataset_token()
     if token[0] == "shipped":
-        return _shipped_counts(dataset.version, state)
+        return _shipped_counts(dataset.version, state_key(state), state)
     return _session_memo("_counts_memo", (token, state), lambda: all_option_counts(dataset, state))
 
 
@@ -666,9 +666,9 @@ def current_view() -> FilteredView:
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
-def _shipped_view(version: str, state: FilterState) -> FilteredView:
-    """The shipped dataset filtered by ``state``, shared by every session (bounded)."""
-    return apply_filters(_load_shipped(), state)
+def _shipped_view(version: str, key: str, _state: FilterState) -> FilteredView:
+    """The shipped dataset filtered by ``_state`` (named by ``key``), shared by every session (bounded)."""
+    return apply_filters(_load_shipped(), _state)
 
 
 def filtered(ds: Dataset, state: FilterState) -> FilteredView:
@@ -680,7 +680,7 @@ def filtered(ds: Dataset, state: FilterState) -> FilteredView:
     """
     token = dataset_token()
     if token[0] == "shipped":
-        return _session_memo("_view_memo", (token, state), lambda: _shipped_view(ds.version, state))
+        return _session_memo("_view_memo", (token, state), lambda: _shipped_view(ds.version, state_key(state), state))
     return _session_memo("_view_memo", (token, state), lambda: apply_filters(ds, state))
 
 
@@ -692,6 +692,13 @@ SHARED_RESULTS_MAX = 256  # entries of page results shared between sessions (shi
 SESSION_RESULTS_MAX = 24  # entries of page results an upload keeps in its session
 
 
+def state_key(state: FilterState) -> str:
+    """A filter state as a short string for cache keys: its ``repr`` (a frozen dataclass of tuples and
+    numbers, so equal states give equal strings). Hashing the string costs microseconds; hashing the
+    object with Streamlit's hasher cost milliseconds per look-up (issue 16)."""
+    return repr(state)
+
+
 def _fn_key(fn) -> tuple[str, str]:
     """Names a function for the caches: its file and qualified name (a page's functions are re-made every run)."""
     code = getattr(fn, "__code__", None)
@@ -699,11 +706,11 @@ def _fn_key(fn) -> tuple[str, str]:
 
 
 @st.cache_data(max_entries=SHARED_RESULTS_MAX, show_spinner=False)
-def _shared_result(fn_key: tuple, version: str, state: FilterState, args: tuple, kwargs: tuple, _fn, _view):
+def _shared_result(fn_key: tuple, version: str, state_key: str, args: tuple, kwargs: tuple, _fn, _view):
     """``_fn(_view, *args, **kwargs)`` for the shipped data; ``_fn`` and ``_view`` are not hashed.
 
     They are fixed by the hashed key: ``fn_key`` names the function and the view is the shipped
-    dataset ``version`` filtered by ``state``.
+    dataset ``version`` filtered by the state whose :func:`state_key` is ``state_key``.
     """
     return _fn(_view, *args, **dict(kwargs))
 
@@ -778,7 +785,7 @@ def cached(fn, view: FilteredView, *args, **kwargs):
     kw = tuple(sorted((k, v) for k, v in kwargs.items() if not k.startswith("_")))
     call = functools.partial(fn, **fixed) if fixed else fn
     if token[0] == "shipped":
-        return _shared_result(key, token[1], view.state, args, kw, call, view)
+        return _shared_result(key, token[1], state_key(view.state), args, kw, call, view)
     return _memo_get(token, (key, view.state, args, kw), lambda: call(view, *args, **dict(kw)))
 
 
@@ -854,7 +861,7 @@ def section(fn, view: FilteredView, *args, **kwargs):
     kw = tuple(sorted(kwargs.items())) + (("_image_format", fmt),)
     call = functools.partial(_section_call, fn)
     if token[0] == "shipped":
-        value, deferred = _shared_result(key, token[1], view.state, args, kw, call, view)
+        value, deferred = _shared_result(key, token[1], state_key(view.state), args, kw, call, view)
     else:
         value, deferred = _memo_get(token, (key, view.state, args, kw),
                                     lambda: call(view, *args, **dict(kw)), replay=True)

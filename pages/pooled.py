@@ -121,38 +121,8 @@ def _forest_figure(forest, outcome_label: str, conf: float):
     return fig
 
 
-if view.cohorts.empty:
-    if not ui.empty_message(view):
-        st.info("No cohorts match the current filters, so there is nothing to pool. Individually described "
-                "patients are not pooled as studies (see the Outcomes and Cases pages).")
-else:
-    c1, c2, c3 = st.columns([1, 1, 1])
-    with c1:
-        outcome = ui.view_option("pooled_outcome", "Outcome", list(pooled.OUTCOMES), "response",
-                                 format_func=pooled.OUTCOME_LABELS.get, widget="radio")
-        response_class = None
-        if outcome == "response":
-            response_class = ui.view_option(
-                "pooled_class", "Outcome class of the response definition", list(pooled.RESPONSE_CLASSES),
-                pooled.DEFAULT_RESPONSE_CLASS, format_func=pooled.RESPONSE_CLASS_LABELS.get,
-                help="Response is pooled only within one class: early response (within 2 weeks), remission, "
-                     "sustained remission at follow-up, or a surrogate score. 'All classes' lists every study "
-                     "without a pooled figure.")
-    with c2:
-        by = ui.view_option("pooled_by", "Subgroups", list(pooled.SUBGROUPS), "none",
-                            format_func=pooled.SUBGROUP_LABELS.get)
-    with c3:
-        method = ui.view_option("pooled_method", "Model", list(pooled.METHODS), pooled.DEFAULT_METHOD,
-                                format_func=pooled.METHOD_LABELS.get,
-                                help="Default: the binomial-normal GLMM, fitted on the exact binomial likelihood "
-                                     "(no continuity correction; see Data and methods for why).")
-        test = pooled.DEFAULT_TEST
-        if method != "GLMM":
-            test = ui.view_option("pooled_test", "Confidence interval", list(pooled.TESTS), pooled.DEFAULT_TEST,
-                                  format_func=pooled.TEST_LABELS.get, widget="radio",
-                                  help="Knapp-Hartung: t-based intervals that keep their coverage with few "
-                                       "studies (default). Normal: the classic z interval, too narrow with few "
-                                       "studies.")
+def _results(view, outcome, method, by, test, response_class) -> None:
+    """The pooled figures, the rules and the forest plot (one recorded section)."""
     label = pooled.OUTCOME_LABELS[outcome]
     what = pooled.OUTCOME_EVENTS[outcome]
     if outcome == "response":
@@ -262,61 +232,73 @@ else:
                    + ". Diamonds: pooled estimates (red: all studies, gold: a subgroup) with their CI. "
                      "Orange bar: the prediction interval.")
 
-        forest_table = a.forest.loc[(a.forest["kind"] != "header").to_numpy()].assign(
-            proportion=lambda f: [_pct(v) for v in f["estimate"]],
-            interval=lambda f: [_ci(lo, hi) for lo, hi in zip(f["ci_lower"], f["ci_upper"])],
-            weight=lambda f: [("" if math.isnan(v) or k != "study" else f"{v:.1f}%")
-                              for v, k in zip(f["weight_percent"], f["kind"])],
-            unit=lambda f: f["unit"].map({"patients": "Patients", "episodes": "Episodes"}).fillna(""),
-        )[["label", "events", "total", "unit", "proportion", "interval", "weight"]].rename(columns={
-            "label": "Study or estimate", "events": what.capitalize(), "total": "n", "unit": "Counts",
-            "proportion": "Proportion", "interval": "95% interval", "weight": "Weight"})
-        st.dataframe(forest_table, hide_index=True, width="stretch", placeholder="—")
 
-        if a.overall is not None and len(a.leave_one_out):
-            st.markdown("**Leave-one-out**: the pooled estimate with each study left out in turn")
-            loo = a.leave_one_out
-            st.dataframe(loo.assign(
-                pooled_pct=[_pct(v) for v in loo["estimate"]],
-                ci=[_ci(lo, hi) for lo, hi in zip(loo["ci_lower"], loo["ci_upper"])],
-                tau2_text=[f"{v:.3f}" if not math.isnan(v) else "—" for v in loo["tau2"]],
-            )[["label", "pooled_pct", "ci", "tau2_text"]].rename(columns={
-                "label": "Study left out", "pooled_pct": "Pooled without it", "ci": "95% CI",
-                "tau2_text": "τ²"}), hide_index=True, width="stretch", placeholder="—")
-            st.caption("R metafor::leave1out (for the GLMM: rma.glmm refitted without each study). A study whose "
-                       "removal moves the estimate a lot carries the result.")
 
-        if by != "none":
-            st.subheader(f"By {pooled.SUBGROUP_LABELS[by].lower()}")
-            subs = a.subgroups
-            table = subs.assign(
-                pooled_pct=[_pct(v) for v in subs["estimate"]],
-                ci=[_ci(lo, hi) if p else SUBGROUP_BLOCK_WORDS.get(b, "not pooled")
-                    for lo, hi, p, b in zip(subs["ci_lower"], subs["ci_upper"], subs["pooled"], subs["block"])],
-                pi=[_ci(lo, hi) if p else "" for lo, hi, p in zip(subs["pi_lower"], subs["pi_upper"], subs["pooled"])],
-            )[["group_label", "k", "events", "total", "pooled_pct", "ci", "pi"]].rename(columns={
-                "group_label": pooled.SUBGROUP_LABELS[by], "k": "Cohorts", "events": what.capitalize(),
-                "total": "n", "pooled_pct": "Pooled", "ci": "95% CI", "pi": "95% prediction interval"})
-            st.dataframe(table, hide_index=True, width="stretch", placeholder="—")
-            t = a.subgroup_test
-            if t is not None:
-                stat = "Q between" if t.distribution == "chi2" else "F"
-                dfs = f"{t.df} df" if t.df2 is None else f"{t.df} and {t.df2} df"
-                p_text = f"p = {t.p_value:.3f}" if t.p_value >= 0.001 else "p < 0.001"
-                st.markdown(f"**Test of subgroup differences:** {stat} = {t.q_between:.2f} on {dfs}, {p_text}.")
-                st.caption("Meta-regression on the subgroup with one shared τ² (R metafor::rma(..., mods = "
-                           "~ factor(group))). With few small studies the test has little power: no difference "
-                           "found is not evidence of no difference."
-                           + (f" {a.subgroup_test_note[0].upper() + a.subgroup_test_note[1:]}."
-                              if a.subgroup_test_note else ""))
-            else:
-                st.caption(a.subgroup_test_note[0].upper() + a.subgroup_test_note[1:] + "."
-                           if a.subgroup_test_note else "")
-            st.caption("Each subgroup is pooled under the same rules (at least "
-                       f"{pooled.MIN_STUDIES} studies, one row per study). "
-                       + ("A cohort with several routes forms its own group (e.g. IV bolus + Subcutaneous). "
-                          if by == "route" else ""))
+def _tables(view, outcome, method, by, test, response_class) -> None:
+    """The forest table, leave-one-out and subgroups (one recorded section)."""
+    what = pooled.OUTCOME_EVENTS[outcome]
+    a = ui.cached(_analysis, view, outcome, method, by, test, response_class)
+    if a.k == 0:
+        return
+    forest_table = a.forest.loc[(a.forest["kind"] != "header").to_numpy()].assign(
+        proportion=lambda f: [_pct(v) for v in f["estimate"]],
+        interval=lambda f: [_ci(lo, hi) for lo, hi in zip(f["ci_lower"], f["ci_upper"])],
+        weight=lambda f: [("" if math.isnan(v) or k != "study" else f"{v:.1f}%")
+                          for v, k in zip(f["weight_percent"], f["kind"])],
+        unit=lambda f: f["unit"].map({"patients": "Patients", "episodes": "Episodes"}).fillna(""),
+    )[["label", "events", "total", "unit", "proportion", "interval", "weight"]].rename(columns={
+        "label": "Study or estimate", "events": what.capitalize(), "total": "n", "unit": "Counts",
+        "proportion": "Proportion", "interval": "95% interval", "weight": "Weight"})
+    st.dataframe(forest_table, hide_index=True, width="stretch", placeholder="—")
 
+    if a.overall is not None and len(a.leave_one_out):
+        st.markdown("**Leave-one-out**: the pooled estimate with each study left out in turn")
+        loo = a.leave_one_out
+        st.dataframe(loo.assign(
+            pooled_pct=[_pct(v) for v in loo["estimate"]],
+            ci=[_ci(lo, hi) for lo, hi in zip(loo["ci_lower"], loo["ci_upper"])],
+            tau2_text=[f"{v:.3f}" if not math.isnan(v) else "—" for v in loo["tau2"]],
+        )[["label", "pooled_pct", "ci", "tau2_text"]].rename(columns={
+            "label": "Study left out", "pooled_pct": "Pooled without it", "ci": "95% CI",
+            "tau2_text": "τ²"}), hide_index=True, width="stretch", placeholder="—")
+        st.caption("R metafor::leave1out (for the GLMM: rma.glmm refitted without each study). A study whose "
+                   "removal moves the estimate a lot carries the result.")
+
+    if by != "none":
+        st.subheader(f"By {pooled.SUBGROUP_LABELS[by].lower()}")
+        subs = a.subgroups
+        table = subs.assign(
+            pooled_pct=[_pct(v) for v in subs["estimate"]],
+            ci=[_ci(lo, hi) if p else SUBGROUP_BLOCK_WORDS.get(b, "not pooled")
+                for lo, hi, p, b in zip(subs["ci_lower"], subs["ci_upper"], subs["pooled"], subs["block"])],
+            pi=[_ci(lo, hi) if p else "" for lo, hi, p in zip(subs["pi_lower"], subs["pi_upper"], subs["pooled"])],
+        )[["group_label", "k", "events", "total", "pooled_pct", "ci", "pi"]].rename(columns={
+            "group_label": pooled.SUBGROUP_LABELS[by], "k": "Cohorts", "events": what.capitalize(),
+            "total": "n", "pooled_pct": "Pooled", "ci": "95% CI", "pi": "95% prediction interval"})
+        st.dataframe(table, hide_index=True, width="stretch", placeholder="—")
+        t = a.subgroup_test
+        if t is not None:
+            stat = "Q between" if t.distribution == "chi2" else "F"
+            dfs = f"{t.df} df" if t.df2 is None else f"{t.df} and {t.df2} df"
+            p_text = f"p = {t.p_value:.3f}" if t.p_value >= 0.001 else "p < 0.001"
+            st.markdown(f"**Test of subgroup differences:** {stat} = {t.q_between:.2f} on {dfs}, {p_text}.")
+            st.caption("Meta-regression on the subgroup with one shared τ² (R metafor::rma(..., mods = "
+                       "~ factor(group))). With few small studies the test has little power: no difference "
+                       "found is not evidence of no difference."
+                       + (f" {a.subgroup_test_note[0].upper() + a.subgroup_test_note[1:]}."
+                          if a.subgroup_test_note else ""))
+        else:
+            st.caption(a.subgroup_test_note[0].upper() + a.subgroup_test_note[1:] + "."
+                       if a.subgroup_test_note else "")
+        st.caption("Each subgroup is pooled under the same rules (at least "
+                   f"{pooled.MIN_STUDIES} studies, one row per study). "
+                   + ("A cohort with several routes forms its own group (e.g. IV bolus + Subcutaneous). "
+                      if by == "route" else ""))
+
+
+
+def _cohorts(view, response_class) -> None:
+    """The table of cohorts in view (one recorded section)."""
     st.subheader("Cohorts in view")
     ct = ui.cached(_cohort_table, view, response_class or pooled.DEFAULT_RESPONSE_CLASS)
     show = ct.assign(
@@ -346,3 +328,40 @@ else:
         "DOI": st.column_config.LinkColumn("DOI", display_text="DOI"),
     }, placeholder="—")
     ui.dataframe_download(ct, "Download the cohort table (CSV)", "anakinra_cohorts.csv", key="dl_pooled_cohorts")
+
+
+if view.cohorts.empty:
+    if not ui.empty_message(view):
+        st.info("No cohorts match the current filters, so there is nothing to pool. Individually described "
+                "patients are not pooled as studies (see the Outcomes and Cases pages).")
+else:
+    c1, c2, c3 = st.columns([1, 1, 1])
+    with c1:
+        outcome = ui.view_option("pooled_outcome", "Outcome", list(pooled.OUTCOMES), "response",
+                                 format_func=pooled.OUTCOME_LABELS.get, widget="radio")
+        response_class = None
+        if outcome == "response":
+            response_class = ui.view_option(
+                "pooled_class", "Outcome class of the response definition", list(pooled.RESPONSE_CLASSES),
+                pooled.DEFAULT_RESPONSE_CLASS, format_func=pooled.RESPONSE_CLASS_LABELS.get,
+                help="Response is pooled only within one class: early response (within 2 weeks), remission, "
+                     "sustained remission at follow-up, or a surrogate score. 'All classes' lists every study "
+                     "without a pooled figure.")
+    with c2:
+        by = ui.view_option("pooled_by", "Subgroups", list(pooled.SUBGROUPS), "none",
+                            format_func=pooled.SUBGROUP_LABELS.get)
+    with c3:
+        method = ui.view_option("pooled_method", "Model", list(pooled.METHODS), pooled.DEFAULT_METHOD,
+                                format_func=pooled.METHOD_LABELS.get,
+                                help="Default: the binomial-normal GLMM, fitted on the exact binomial likelihood "
+                                     "(no continuity correction; see Data and methods for why).")
+        test = pooled.DEFAULT_TEST
+        if method != "GLMM":
+            test = ui.view_option("pooled_test", "Confidence interval", list(pooled.TESTS), pooled.DEFAULT_TEST,
+                                  format_func=pooled.TEST_LABELS.get, widget="radio",
+                                  help="Knapp-Hartung: t-based intervals that keep their coverage with few "
+                                       "studies (default). Normal: the classic z interval, too narrow with few "
+                                       "studies.")
+    ui.section(_results, view, outcome, method, by, test, response_class)
+    ui.section(_tables, view, outcome, method, by, test, response_class)
+    ui.section(_cohorts, view, response_class)
