@@ -805,7 +805,7 @@ def _recorded(compute):
 
     with ctx.calling_cached_function(compute):
         value = compute()
-    return CachedResult(value, ctx._most_recent_messages, st._main.id, st.sidebar.id)
+    return CachedResult(value, ctx._most_recent_messages, st._main._id, st.sidebar._id)
 
 
 def _replay(result):
