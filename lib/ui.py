@@ -38,6 +38,7 @@ The design now:
 from __future__ import annotations
 
 import contextvars
+import dataclasses
 import functools
 import math
 import re
@@ -739,8 +740,8 @@ def cached_dataset(fn, *args, **kwargs):
 def _memo_get(token: tuple, mkey: tuple, compute, replay: bool = False):
     """A bounded memo of results in this session, dropped when the upload changes.
 
-    With ``replay``, the elements ``compute`` draws are recorded with its result and drawn again
-    on a hit, as ``st.cache_data`` does for the shipped data (see :func:`section`).
+    With ``replay``, ``compute`` returns a section's recording (:func:`_record`): a hit draws it
+    again and both return the section's value (see :func:`section`).
     """
     memo = st.session_state.get("_results_memo")
     if memo is None or memo.get("token") != token:  # a new upload: drop the old one's results
@@ -752,7 +753,7 @@ def _memo_get(token: tuple, mkey: tuple, compute, replay: bool = False):
         if replay:
             return _replay(items[mkey])
         return items[mkey]
-    value = _recorded(compute) if replay else compute()
+    value = compute()
     items[mkey] = value
     if replay:
         value = value.value
@@ -793,80 +794,144 @@ def cached(fn, view: FilteredView, *args, **kwargs):
 # Page sections drawn once per (dataset, filters, arguments), replayed after
 # ---------------------------------------------------------------------------
 
-# Widgets a section asked for while it was being recorded (they cannot be recorded: they are drawn
-# after the section's elements, every run). ``None`` outside a section.
+SHARED_SECTIONS_MAX = 256  # recorded sections of the shipped data shared between sessions
+
+# Widgets a section asked for while it was being recorded: Streamlit cannot record a widget, so the
+# section records an empty placeholder in its place and the widget is drawn into that placeholder
+# on every run, after the section's elements. ``None`` outside a section.
 _DEFERRED: contextvars.ContextVar[list | None] = contextvars.ContextVar("section_widgets", default=None)
 
 
-def _recorded(compute):
-    """Run ``compute`` while recording the elements it draws (Streamlit's own replay records)."""
+@dataclasses.dataclass(frozen=True)
+class _Recording:
+    """What a section drew (Streamlit's own element records), its value and its deferred widgets."""
+
+    value: object
+    messages: tuple
+    main_id: str
+    sidebar_id: str
+    widgets: tuple  # (placeholder id, draw, args, kwargs)
+
+
+class _Shared:
+    """A bounded, thread-safe LRU of recordings shared by every session (the shipped data only)."""
+
+    def __init__(self, size: int) -> None:
+        import collections
+        import threading
+
+        self.size = size
+        self.items: collections.OrderedDict = collections.OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key):
+        with self.lock:
+            if key in self.items:
+                self.items.move_to_end(key)
+                return self.items[key]
+        return None
+
+    def put(self, key, value) -> None:
+        with self.lock:
+            self.items[key] = value
+            self.items.move_to_end(key)
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+
+
+@st.cache_resource(show_spinner=False)
+def _shared_sections() -> _Shared:
+    return _Shared(SHARED_SECTIONS_MAX)
+
+
+def _record(fn, view, args, kwargs) -> _Recording:
+    """Run ``fn(view, *args, **kwargs)`` live while recording the elements it draws.
+
+    The recording uses Streamlit's own record of elements drawn inside a cached function (the one
+    ``st.cache_data`` replays); a widget drawn inside would raise Streamlit's cached-widget warning,
+    so :func:`chart` and :func:`dataframe_download` defer theirs (:func:`_widget`).
+    """
     from streamlit.runtime.caching.cache_data_api import CACHE_DATA_MESSAGE_REPLAY_CTX as ctx
-    from streamlit.runtime.caching.cached_message_replay import CachedResult
 
-    with ctx.calling_cached_function(compute):
-        value = compute()
-    return CachedResult(value, ctx._most_recent_messages, st._main._id, st.sidebar._id)
-
-
-def _replay(result):
-    """Draw the recorded elements of :func:`_recorded` again and return its value."""
-    from streamlit.runtime.caching.cache_type import CacheType
-    from streamlit.runtime.caching.cached_message_replay import replay_cached_messages
-
-    replay_cached_messages(result, CacheType.DATA, _recorded)
-    return result.value
-
-
-def _section_call(fn, view, *args, _image_format=None, **kwargs):
-    """``fn(view, *args, **kwargs)`` and the widgets it deferred (``_image_format`` only keys the cache)."""
-    token = _DEFERRED.set([])
+    widgets: list = []
+    token = _DEFERRED.set(widgets)
     try:
-        value = fn(view, *args, **kwargs)
-        return value, _DEFERRED.get()
+        with ctx.calling_cached_function(fn):
+            value = fn(view, *args, **kwargs)
+        messages = tuple(ctx._most_recent_messages)
     finally:
         _DEFERRED.reset(token)
+    for _, placeholder, draw, wargs, wkwargs in widgets:  # this run: into the live placeholders
+        with placeholder:
+            draw(*wargs, **wkwargs)
+    return _Recording(value, messages, st._main._id, st.sidebar._id,
+                      tuple((pid, draw, wargs, wkwargs) for pid, _, draw, wargs, wkwargs in widgets))
+
+
+def _replay(rec: _Recording):
+    """Draw a recording again (as Streamlit's ``replay_cached_messages``), then its widgets in their places."""
+    from streamlit.delta_generator import DeltaGenerator
+    from streamlit.runtime.caching.cached_message_replay import BlockMsgData, ElementMsgData
+
+    dgs: dict = {rec.main_id: st._main, rec.sidebar_id: st.sidebar}
+    for msg in rec.messages:
+        dg = dgs[msg.id_of_dg_called_on]
+        if isinstance(msg, ElementMsgData):
+            made = dg._enqueue(msg.delta_type, msg.message, layout_config=msg.layout_config)
+            if isinstance(made, DeltaGenerator):
+                dgs[msg.returned_dgs_id] = made
+        elif isinstance(msg, BlockMsgData):
+            dgs[msg.returned_dgs_id] = dg._block(msg.message)
+    for pid, draw, wargs, wkwargs in rec.widgets:
+        with dgs[pid]:
+            draw(*wargs, **wkwargs)
+    return rec.value
 
 
 def in_section() -> bool:
-    """True while a :func:`section` is being recorded (widgets must then be deferred)."""
+    """True while a :func:`section` is being recorded (widgets are then deferred)."""
     return _DEFERRED.get() is not None
 
 
-def _draw_deferred(deferred: list) -> None:
-    outer = _DEFERRED.get()
-    if outer is not None:  # a section inside a section: the outer one draws them
-        outer.extend(deferred)
-        return
-    for draw, args, kwargs in deferred:
+def _widget(draw, *args, **kwargs) -> None:
+    """Draw a widget now or, inside a :func:`section` being recorded, into a placeholder drawn in its place."""
+    deferred = _DEFERRED.get()
+    if deferred is None:
         draw(*args, **kwargs)
+        return
+    placeholder = st.empty()
+    deferred.append((placeholder._id, placeholder, draw, args, kwargs))
 
 
 def section(fn, view: FilteredView, *args, **kwargs):
     """Draw ``fn(view, *args, **kwargs)``: computed and drawn once per (dataset, filters, arguments),
     then replayed from the recording (issue 16: a rerun costs what its elements cost).
 
-    ``fn`` draws with Streamlit's display elements (text, tables, charts, columns, expanders) and
-    may return a value. It must not draw widgets: Streamlit cannot record them. A chart's CSV
-    button (:func:`chart`) and :func:`dataframe_download` are deferred: drawn after the section's
-    elements on every run. The same rules as :func:`cached` apply to ``fn`` and its arguments; the
-    chart image format chosen in the sidebar is part of the key (a chart's toolbar carries it).
+    ``fn`` draws with Streamlit's display elements (text, tables, charts, columns, tabs, expanders)
+    and may return a value, which callers must not modify (it is shared). It must not draw widgets
+    itself: a chart's CSV button (:func:`chart`) and :func:`dataframe_download` are recorded as
+    placeholders and drawn into them on every run. The same rules as :func:`cached` apply to ``fn``
+    and its arguments; the chart image format chosen in the sidebar is part of the key (a chart's
+    toolbar carries it).
 
-    * Shipped data: ``st.cache_data`` records and replays the elements (shared between sessions,
-      bounded).
+    * Shipped data: one bounded recording per key shared by every session.
     * An upload: the session's bounded memo keeps the recording (never shared between sessions).
     """
+    if in_section():  # inside another section: that one records everything
+        return fn(view, *args, **kwargs)
     token = dataset_token()
-    key = ("section",) + _fn_key(fn)
     fmt = st.session_state.get("image_format", "png")
-    kw = tuple(sorted(kwargs.items())) + (("_image_format", fmt),)
-    call = functools.partial(_section_call, fn)
+    key = ("section",) + _fn_key(fn) + (state_key(view.state), args, tuple(sorted(kwargs.items())), fmt)
     if token[0] == "shipped":
-        value, deferred = _shared_result(key, token[1], state_key(view.state), args, kw, call, view)
-    else:
-        value, deferred = _memo_get(token, (key, view.state, args, kw),
-                                    lambda: call(view, *args, **dict(kw)), replay=True)
-    _draw_deferred(deferred)
-    return value
+        shared = _shared_sections()
+        key = (token[1],) + key
+        rec = shared.get(key)
+        if rec is not None:
+            return _replay(rec)
+        rec = _record(fn, view, args, kwargs)
+        shared.put(key, rec)
+        return rec.value
+    return _memo_get(token, key, lambda: _record(fn, view, args, kwargs), replay=True)
 
 
 def empty_message(view: FilteredView, what: str = "patients or cohorts") -> bool:
@@ -924,15 +989,6 @@ def chart(fig, key: str, data: pd.DataFrame | None = None, filename: str = "char
     st.plotly_chart(plotly_safe(spec), width="stretch", key=key, config=config)
     if data is not None:
         _widget(_chart_csv_button, data, key, filename, tuple(percent), percent_decimals)
-
-
-def _widget(draw, *args, **kwargs) -> None:
-    """Draw a widget now, or after the elements of the :func:`section` being recorded."""
-    deferred = _DEFERRED.get()
-    if deferred is None:
-        draw(*args, **kwargs)
-    else:
-        deferred.append((draw, args, kwargs))
 
 
 def _chart_csv_button(data: pd.DataFrame, key: str, filename: str, percent: tuple, percent_decimals: int) -> None:
