@@ -41,8 +41,10 @@ def spy(monkeypatch):
 @pytest.fixture()
 def fresh_caches():
     st.cache_data.clear()
+    ui._shared_sections().items.clear()
     yield
     st.cache_data.clear()
+    ui._shared_sections().items.clear()
 
 
 def test_two_sessions_with_the_same_filters_compute_once(spy, fresh_caches):
@@ -75,7 +77,7 @@ def _upload(at, n: int = 40):
 
 
 def test_an_upload_never_enters_the_shared_cache(spy, fresh_caches):
-    for name in ("_shared_result", "_shared_dataset_result", "_shipped_view", "_shipped_counts"):
+    for name in ("_shared_result", "_shared_dataset_result", "_shipped_view", "_shipped_counts", "_shared_sections"):
         spy(ui, name)
     spy(lib.counts, "condition_headlines")
     from streamlit.testing.v1 import AppTest
@@ -91,7 +93,7 @@ def test_an_upload_never_enters_the_shared_cache(spy, fresh_caches):
         at.run()
         assert not at.exception, page
     assert spy.calls.get("condition_headlines") == 1  # computed for the upload ...
-    for name in ("_shared_result", "_shared_dataset_result", "_shipped_view", "_shipped_counts"):
+    for name in ("_shared_result", "_shared_dataset_result", "_shipped_view", "_shipped_counts", "_shared_sections"):
         assert spy.calls.get(name, 0) == 0, f"{name} was called with an upload in view"
     memo = at.session_state["_results_memo"]  # ... and kept in this session, under the upload's token
     assert memo["token"] == ("upload", "test-upload-token")
@@ -102,7 +104,7 @@ def test_an_upload_never_enters_the_shared_cache(spy, fresh_caches):
 
     shipped = run_app()  # control: the shipped data goes through the shared cache
     assert not shipped.exception
-    assert spy.calls.get("_shared_result", 0) > 0
+    assert spy.calls.get("_shared_sections", 0) > 0
     assert spy.calls.get("_shipped_view", 0) > 0
 
 
@@ -190,3 +192,111 @@ def test_a_fragment_rerun_lists_the_view_options_in_the_order_of_a_full_run():
     assert list(at.session_state["_run_view_params"].items()) == after_fragment
     assert at.session_state["_current_link"].endswith(
         "?" + "&".join(f"{k}={v}" for k, v in [("_cases_q", "anakinra"), ("_case", "vincent2020-p3")]))
+
+
+# ---------------------------------------------------------------------------
+# Recorded sections (ui.section): drawn once per key, replayed identically after
+# ---------------------------------------------------------------------------
+
+def _drawn(at) -> list[tuple]:
+    """The main area's charts, tables, downloads and texts in order, as (kind, what identifies it)."""
+    out = []
+
+    def walk(node):
+        kind = getattr(node, "type", None)
+        if kind == "plotly_chart":
+            out.append((kind, node.proto.spec, node.proto.config))
+        elif kind == "download_button":
+            out.append((kind, node.proto.label, node.proto.id))
+        elif kind == "dataframe":
+            out.append((kind, node.value.to_csv()))
+        elif kind in ("markdown", "caption", "metric", "info", "warning", "subheader"):
+            out.append((kind, str(getattr(node, "value", ""))))
+        children = getattr(node, "children", None)
+        if isinstance(children, dict):
+            for key in sorted(children):
+                walk(children[key])
+
+    walk(at.main)
+    return out
+
+
+@pytest.mark.parametrize("page", ["pages/overview.py", "pages/pooled.py"])
+def test_a_replayed_section_draws_what_the_live_one_drew(spy, fresh_caches, page):
+    spy(lib.counts, "condition_headlines")
+    first = run_app({"condition": "mas"}, page=page)
+    assert not first.exception
+    live = _drawn(first)
+    assert any(k == "plotly_chart" for k, *_ in live)
+    second = run_app({"condition": "mas"}, page=page)  # another session: replayed from the recording
+    assert not second.exception
+    assert _drawn(second) == live
+    if page == "pages/overview.py":
+        assert spy.calls["condition_headlines"] == 1
+    # every chart's CSV button stands right after its chart, live and replayed
+    for drawn in (live, _drawn(second)):
+        for i, item in enumerate(drawn):
+            if item[0] == "plotly_chart":
+                assert drawn[i + 1][0] == "download_button", drawn[i + 1]
+
+
+def test_an_uploads_sections_replay_from_its_session(fresh_caches):
+    from streamlit.testing.v1 import AppTest
+
+    from apptest_util import APP
+
+    at = AppTest.from_file(APP, default_timeout=120)
+    _upload(at)
+    at.switch_page("pages/overview.py")
+    at.run()
+    assert not at.exception
+    live = _drawn(at)
+    keys = [k for k in at.session_state["_results_memo"]["items"] if k[0] == "section"]
+    assert keys, "the Overview's sections were not kept in the session's memo"
+    at.run()
+    assert not at.exception
+    assert _drawn(at) == live
+
+
+def test_the_chart_image_format_is_part_of_a_sections_key(fresh_caches):
+    at = run_app(page="pages/overview.py")
+    assert not at.exception
+    assert all('"format": "png"' in c for k, _, c in (d for d in _drawn(at) if d[0] == "plotly_chart"))
+    at.radio(key="image_format").set_value("svg").run()
+    assert not at.exception
+    charts = [d for d in _drawn(at) if d[0] == "plotly_chart"]
+    assert charts and all('"format": "svg"' in c for _, _, c in charts)
+
+
+def test_a_section_value_is_returned_live_and_replayed(fresh_caches):
+    from streamlit.testing.v1 import AppTest
+
+    def script():
+        import streamlit as st
+
+        import lib.ui as ui
+        from lib.filters import FilterState
+
+        calls = st.session_state.setdefault("calls", [])
+
+        def part(view, n):
+            calls.append(n)
+            st.markdown(f"part {n}")
+            ui.dataframe_download(__import__("pandas").DataFrame({"a": [n]}), "CSV", "a.csv", key=f"dl{n}")
+            st.caption("after")
+            return n * 2
+
+        view = ui.current_view()
+        st.session_state["values"] = [ui.section(part, view, 1), ui.section(part, view, 2)]
+        assert view.state == FilterState()
+
+    at = AppTest.from_function(script, default_timeout=120)
+    at.run()
+    assert not at.exception
+    at.run()
+    assert not at.exception
+    assert at.session_state["values"] == [2, 4]
+    assert at.session_state["calls"] == [1, 2]  # the second run replayed both
+    assert [m.value for m in at.markdown] == ["part 1", "part 2"]
+    kinds = [d[0] for d in _drawn(at)]
+    assert kinds == ["markdown", "download_button", "caption", "markdown", "download_button", "caption"]
