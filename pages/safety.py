@@ -27,19 +27,12 @@ def _routes(codes: str) -> str:
     return ", ".join(safety.ROUTE_LABELS.get(c, c) for c in str(codes).split(";"))
 
 
-view = ui.current_view()
-st.title("Safety")
-st.caption("Adverse events and infections on anakinra as the publications report them, cited by study. "
-           "Counts, not rates: this page collects what was reported.")
-st.warning(NOT_EVIDENCE, icon=":material/report:")
-
-if not ui.empty_message(view):
-    data = ui.active_dataset()
-    words = ui.cached_dataset(dataset_words)  # ids in the sources' words read as labels
+def _coverage(view) -> None:
+    """What the sources in view say about adverse events, in one sentence (a recorded section)."""
     patients = ui.cached(safety.patient_safety, view)
     cohorts = ui.cached(safety.cohort_safety, view)
     cov = safety.coverage(patients, cohorts)
-    pc, kc = cov.patients_by_category, cov.cohorts_by_category
+    pc = cov.patients_by_category
     breakdown = (f" Of these: infection {pc['infection']}, another adverse event {pc['other_event']}, mentioned "
                  f"without a type {pc['mentioned']}, none as the source states {pc['none_stated']}."
                  if cov.patients_stated else "")
@@ -52,8 +45,14 @@ if not ui.empty_message(view):
         "event in some form."
     )
 
-    by = ui.view_option("safety_by", "Group by", list(safety.GROUPINGS), "condition",
-                        format_func=safety.GROUPING_LABELS.get, widget="radio")
+
+def _by_group(view, by: str) -> None:
+    """Patients and cohorts grouped by ``by`` (a recorded section)."""
+    words = ui.cached_dataset(dataset_words)  # ids in the sources' words read as labels
+    patients = ui.cached(safety.patient_safety, view)
+    cohorts = ui.cached(safety.cohort_safety, view)
+    cov = safety.coverage(patients, cohorts)
+    pc, kc = cov.patients_by_category, cov.cohorts_by_category
     by_label = safety.GROUPING_LABELS[by].lower()
 
     # --- Patients -------------------------------------------------------------
@@ -188,3 +187,16 @@ if not ui.empty_message(view):
                 })
             st.caption(f"{plural(len(stated_k), 'cohort row')} stating something about adverse events "
                        f"(subgroup rows included); {MISSING} = not stated.")
+
+
+view = ui.current_view()
+st.title("Safety")
+st.caption("Adverse events and infections on anakinra as the publications report them, cited by study. "
+           "Counts, not rates: this page collects what was reported.")
+st.warning(NOT_EVIDENCE, icon=":material/report:")
+
+if not ui.empty_message(view):
+    ui.section(_coverage, view)
+    by = ui.view_option("safety_by", "Group by", list(safety.GROUPINGS), "condition",
+                        format_func=safety.GROUPING_LABELS.get, widget="radio")
+    ui.section(_by_group, view, by)
