@@ -917,11 +917,22 @@ def section(fn, view: FilteredView, *args, **kwargs):
     * Shipped data: one bounded recording per key shared by every session.
     * An upload: the session's bounded memo keeps the recording (never shared between sessions).
     """
+    return _section(fn, view, state_key(view.state), args, kwargs)
+
+
+def dataset_section(fn, *args, **kwargs):
+    """Draw ``fn(active dataset, *args, **kwargs)`` as a :func:`section` keyed by the dataset, not the
+    filters (the Data and methods page)."""
+    return _section(fn, active_dataset(), "dataset", args, kwargs)
+
+
+def _section(fn, first, filters_key: str, args: tuple, kwargs: dict):
+    view = first
     if in_section():  # inside another section: that one records everything
         return fn(view, *args, **kwargs)
     token = dataset_token()
     fmt = st.session_state.get("image_format", "png")
-    key = ("section",) + _fn_key(fn) + (state_key(view.state), args, tuple(sorted(kwargs.items())), fmt)
+    key = ("section",) + _fn_key(fn) + (filters_key, args, tuple(sorted(kwargs.items())), fmt)
     if token[0] == "shipped":
         shared = _shared_sections()
         key = (token[1],) + key
