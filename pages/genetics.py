@@ -82,16 +82,15 @@ def _lollipop(placed, n_max: int):
     return fig, sum(lane is None for lane in lanes)
 
 
-dira = genetics.dira_cases(view.cases)
-if view.is_empty:
-    ui.empty_message(view)
-elif dira.empty:
-    st.info("No DIRA patients match the current filters. Add DIRA to the condition filter (or remove filters) "
-            "to see IL1RN variants.")
-else:
+def _body(view) -> None:
+    """The DIRA patients' variants and outcomes (a recorded section)."""
+    dira = genetics.dira_cases(view.cases)
+    if dira.empty:
+        st.info("No DIRA patients match the current filters. Add DIRA to the condition filter (or remove filters) "
+                "to see IL1RN variants.")
+        return
     alleles = genetics.variant_alleles(dira)
     names = dict(zip(dira["case_id"], patient_labels(dira, view.sources)))
-    data = ui.active_dataset()
     words = ui.cached_dataset(dataset_words)  # ids in the sources' words read as labels
     counts = genetics.genotype_counts(dira, alleles)
     summary = genetics.variant_summary(alleles)
@@ -189,3 +188,9 @@ else:
                               yaxis=dict(title="Patients (n)", dtick=1 if len(dira) <= 10 else None), xaxis=dict(title="Variant type"),
                               legend=dict(orientation="h", y=-0.3))
             ui.chart(fig, key="genetics_outcomes", data=by_type, filename="il1rn_outcomes_by_type")
+
+
+if view.is_empty:
+    ui.empty_message(view)
+else:
+    ui.section(_body, view)
