@@ -104,15 +104,9 @@ def _dose_chart(view, unit: str, words) -> tuple[dict, int]:
 
 TABLE_LIMIT = 2000  # rows shown on screen; downloads hold every row
 
-view = ui.current_view()
-st.title("Dosing")
-st.caption("Doses as the publications report them. This page collects what was given; it is not dosing advice.")
 
-if ui.empty_message(view):
-    _relaxed_note(view)
-else:
-    data = ui.active_dataset()
-    words = ui.cached_dataset(dataset_words)  # ids in the sources' words read as labels
+def _coverage(view) -> None:
+    """How many rows in view state a dose (a recorded section)."""
     cov = ui.cached(dosing.dose_coverage, view)
     st.write(
         f"**{cov.cases_with_dose}** of {cov.cases} individually described patients and "
@@ -125,10 +119,10 @@ else:
     if cov.cases_with_dose + cov.cohorts_with_dose == 0:
         _relaxed_note(view)
 
-    # --- Regimens by group -------------------------------------------------
-    st.subheader("Regimens reported")
-    by = ui.view_option("dosing_group", "Group by", list(dosing.GROUPINGS), "condition",
-                        format_func=dosing.GROUPING_LABELS.get, widget="radio")
+
+def _regimens(view, by: str) -> None:
+    """Regimens reported, grouped by ``by`` (a recorded section)."""
+    words = ui.cached_dataset(dataset_words)  # ids in the sources' words read as labels
     reg = ui.cached(dosing.regimen_summary, view, by)
     shown = reg.assign(
         patients=[f"{d} of {n}" for d, n in zip(reg["cases_with_dose"], reg["cases"])],
@@ -159,10 +153,11 @@ else:
                f"to highest stated value in the group (patients' highest daily dose and the ends of cohorts' ranges); "
                f"{MISSING} = not stated.")
 
-    # --- Chart ---------------------------------------------------------------
-    st.subheader("Dose by route and condition")
-    unit = ui.view_option("dosing_unit", "Dose unit", list(dosing.UNITS), "mg_kg_day",
-                          format_func=dosing.UNIT_LABELS.get, widget="radio")
+
+def _chart_and_tables(view, unit: str) -> None:
+    """The dose chart in ``unit``, the stated ranges and the dose table (a recorded section)."""
+    words = ui.cached_dataset(dataset_words)  # ids in the sources' words read as labels
+    cov = ui.cached(dosing.dose_coverage, view)
     unit_label = dosing.UNIT_LABELS[unit]
     points = ui.cached(dosing.dose_points, view, unit)
     n_rows = cov.cases + cov.cohorts
@@ -249,3 +244,25 @@ else:
                    f"{MISSING} = not stated. Some cohorts and their subgroups, or cohorts and the patients they "
                    "list, describe the same people.")
         ui.dataframe_download(table, "Download this table (CSV)", "anakinra_doses.csv", key="dl_doses")
+
+
+view = ui.current_view()
+st.title("Dosing")
+st.caption("Doses as the publications report them. This page collects what was given; it is not dosing advice.")
+
+if ui.empty_message(view):
+    _relaxed_note(view)
+else:
+    ui.section(_coverage, view)
+
+    # --- Regimens by group -------------------------------------------------
+    st.subheader("Regimens reported")
+    by = ui.view_option("dosing_group", "Group by", list(dosing.GROUPINGS), "condition",
+                        format_func=dosing.GROUPING_LABELS.get, widget="radio")
+    ui.section(_regimens, view, by)
+
+    # --- Chart ---------------------------------------------------------------
+    st.subheader("Dose by route and condition")
+    unit = ui.view_option("dosing_unit", "Dose unit", list(dosing.UNITS), "mg_kg_day",
+                          format_func=dosing.UNIT_LABELS.get, widget="radio")
+    ui.section(_chart_and_tables, view, unit)
