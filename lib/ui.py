@@ -1023,6 +1023,11 @@ def readable_columns(df: pd.DataFrame) -> pd.DataFrame:
     return df[public].rename(columns={c: str(c).replace("_", " ").strip().capitalize() for c in public})
 
 
+def download_button(*args, **kwargs) -> None:
+    """``st.download_button`` in the current container (into a placeholder inside a :func:`section`)."""
+    _widget(st.download_button, *args, **kwargs)
+
+
 def dataframe_download(df: pd.DataFrame, label: str, file_name: str, key: str) -> None:
     """A CSV download of ``df`` (deferred to after the elements inside a :func:`section`)."""
     _widget(_dataframe_download, df, label, file_name, key)
