@@ -62,7 +62,7 @@ ui.set_current_view(view)
 
 with st.sidebar:
     st.divider()
-    st.caption(ui.dataset_line(dataset))
+    st.caption(ui.sidebar_dataset_line(dataset))
     ui.image_format_picker()
     with st.expander("How to cite"):
         st.text(ui.plain_text(dataset.meta.get("citation", "")))  # may hold an upload's file name: plain text

@@ -521,6 +521,11 @@ def dataset_line(dataset: Dataset) -> str:
             f"{plural(len(dataset.cases), 'patient')}, {plural(len(dataset.cohorts), 'cohort')}.")
 
 
+def sidebar_dataset_line(dataset: Dataset) -> str:
+    """:func:`dataset_line` of the active dataset, made once per dataset in a session."""
+    return _session_memo("_dataset_line_memo", dataset_token(), lambda: dataset_line(dataset))
+
+
 def upload_banner(view: FilteredView) -> None:
     """On every page, while an upload is in view: say so, with uploaded and published patients apart."""
     choice = dataset_token()[0]
