@@ -553,11 +553,14 @@ def _read_sheet(wb: Workbook, sheet: SheetInfo) -> SheetCells:
     in the common plain form, else (and whenever it has the least doubt) the cell-by-cell reader."""
     wb.date_styles()  # read before the sheet, as the cell-by-cell reader does (same order of the byte budget)
     if FAST_SHEETS:
-        spent = wb._budget.total
+        spent, cells = wb._budget.total, None
         try:
-            return _read_sheet_plain(wb, sheet)
+            cells = _read_sheet_plain(wb, sheet)
         except Exception:  # noqa: BLE001 - not the plain form (or damaged): the cell-by-cell reader decides
             wb._budget.total = spent
+        if cells is not None:
+            # outside the try: what the shared strings raise is raised as the cell-by-cell reader raises it
+            return _collect(wb, sheet, *cells)
     return _read_sheet_cells(wb, sheet)
 
 
@@ -1134,6 +1137,8 @@ class _PlainRows:
         v0 = close + 4
         v1 = np.where(has_v, lt[np.minimum(np.searchsorted(lt, v0), len(lt) - 1)], v0)
         has_v &= v1 > v0
+        # the other reader stops at a cell holding more than max_cell_chars (bytes >= characters)
+        _plain(bool((v1 - v0 <= self.limits.max_cell_chars).all()))
         key = row * MAX_EXCEL_COLUMN + col
         is_s = has_v & (ctype == 2)
         is_b = has_v & (ctype == 3)
@@ -1197,9 +1202,9 @@ def _joined(parts: list[np.ndarray], dtype) -> np.ndarray:
     return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
 
 
-def _read_sheet_plain(wb: Workbook, sheet: SheetInfo) -> SheetCells:
-    """Read a sheet in the plain form column-wise (raises :class:`_NotPlain`, or any other error, when it is
-    not; see the notes above)."""
+def _read_sheet_plain(wb: Workbook, sheet: SheetInfo) -> tuple:
+    """Read a sheet in the plain form column-wise: the arguments of :func:`_collect` after the sheet (raises
+    :class:`_NotPlain`, or any other error, when it is not in the plain form; see the notes above)."""
     head, state, prefix, reader = b"", "prefix", "", None
     pieces: list[bytes] = []  # the rows read since the last batch (joined once, never appended to)
     size, last = 0, b""
@@ -1242,5 +1247,4 @@ def _read_sheet_plain(wb: Workbook, sheet: SheetInfo) -> SheetCells:
     _well_formed(prefix, suffix)
     keys = _joined(reader.keys, np.int64)
     vals = _joined(reader.vals, object)
-    return _collect(wb, sheet, keys, vals, _joined(reader.skeys, np.int64), _joined(reader.sidx, np.int64), [], 0,
-                    merges, 0, None)
+    return keys, vals, _joined(reader.skeys, np.int64), _joined(reader.sidx, np.int64), [], 0, merges, 0, None

@@ -235,7 +235,8 @@ def test_small_chunks_and_batches(monkeypatch, chunk, batch):
 def test_limits_read_as_cell_by_cell(monkeypatch):
     xml = _sheet(PLAIN_CASES["many_rows"])
     for limits in (xlsx.Limits(max_cells=500), xlsx.Limits(max_rows=100), xlsx.Limits(max_part_bytes=5_000),
-                   xlsx.Limits(max_total_bytes=5_000), xlsx.Limits(max_cell_chars=3)):
+                   xlsx.Limits(max_total_bytes=5_000), xlsx.Limits(max_cell_chars=3),
+                   xlsx.Limits(max_shared_strings=3), xlsx.Limits(max_total_bytes=len(xml) + 100)):
         old, new = _both(monkeypatch, xml, limits=limits)
         assert new == old, limits
 
@@ -248,7 +249,8 @@ def test_plain_form_is_read_column_wise(monkeypatch):
         assert _read(_sheet(PLAIN_CASES[name]))[0] == "cells"
     assert all(seen), seen
     seen.clear()
-    for name in ("formula", "inline_string", "row_twice", "comment_in_rows", "entity_in_value", "cell_in_other_row"):
+    for name in ("formula", "inline_string", "row_twice", "comment_in_rows", "entity_in_value", "cell_in_other_row",
+                 "date_bad", "bool_odd"):
         _read(_sheet(PLAIN_CASES[name]))
     assert not any(seen), seen
 
@@ -279,3 +281,14 @@ def test_workbooks_of_openpyxl_and_the_template(monkeypatch):
             results.append([(c.row.tolist(), c.col.tolist(), c.value.tolist(), c.problems, c.merges)
                             for c in (w.read_sheet(s) for s in w.sheets)])
         assert results[0] == results[1]
+
+
+def test_shared_strings_bomb_refused_as_by_the_cell_by_cell_reader(monkeypatch):
+    """The shared strings are read after the sheet by both readers: a bomb is refused with the same message."""
+    strings = "".join(f"<si><t>s{i}</t></si>" for i in range(50))
+    shared = f'<sst xmlns="{MAIN}" count="50" uniqueCount="50">{strings}</sst>'
+    for limits in (xlsx.Limits(max_shared_strings=10), xlsx.Limits(max_shared_strings=50)):
+        old, new = _both(monkeypatch, _sheet(PLAIN_CASES["text_numbers_booleans"]), shared=shared, limits=limits)
+        assert new == old
+    assert old[0] == "cells"
+    assert _both(monkeypatch, _sheet(""), shared=shared, limits=xlsx.Limits(max_shared_strings=10))[1][0] == "error"
