@@ -3,7 +3,8 @@
 Measures, on synthetic patient rows generated here at run time (never shown as evidence):
 
 * the time to parse 50,000 patient rows from CSV and from XLSX (a workbook written the way
-  Excel writes it: text in the shared-strings table), median of ``--repeats`` runs, wall and CPU;
+  Excel writes it: text in the shared-strings table), median of ``--repeats`` runs, wall and CPU, and the
+  same with the reference readers (the fast paths of issue 16 switched off);
 * the same with the implementation before issue 15/16 (loaded from git, ``--before``), when git
   can show it;
 * the refusal of a shared-strings bomb (1.7 MB file, 7.5 million entries): time, peak traced
@@ -94,7 +95,10 @@ def _before_module():
     return mod
 
 
-def parse_times(n: int, repeats: int, before: bool) -> dict:
+def parse_times(n: int, repeats: int, before: bool, reference: bool = False) -> dict:
+    """Median (wall, CPU) seconds of parsing n rows from CSV and XLSX; with ``before`` also the
+    implementation of commit ``BEFORE``, with ``reference`` also the reference readers (the fast paths of
+    issue 16 off: ``lib.upload.FAST_CSV``, ``lib.xlsx.FAST_SHEETS``)."""
     from lib.upload import parse_upload
 
     rows = synthetic_rows(n)
@@ -104,6 +108,16 @@ def parse_times(n: int, repeats: int, before: bool) -> dict:
         res = parse_upload(name, data)
         assert res.ok and len(res.dataset.cases) == n, res.summary
         out[kind] = _timed(lambda: parse_upload(name, data), repeats)
+    if reference:
+        import lib.upload
+        import lib.xlsx
+
+        try:  # the reference readers: the csv module for every CSV, every sheet cell by cell (issue 15)
+            lib.upload.FAST_CSV = lib.xlsx.FAST_SHEETS = False
+            for kind, (name, data) in files.items():
+                out[f"{kind}_reference"] = _timed(lambda: parse_upload(name, data), max(1, repeats // 2))
+        finally:
+            lib.upload.FAST_CSV = lib.xlsx.FAST_SHEETS = True
     if before:
         old = _before_module()
         if old is not None:
@@ -250,15 +264,20 @@ def report(times: dict, bombs: list, memory: dict, untrimmed: dict, old: dict | 
         "",
         f"## Parsing {n:,} patient rows (13 columns; median of {repeats} runs)",
         "",
-        "| file | wall (s) | CPU (s) | before issue 15/16: wall (s) | CPU (s) |",
-        "|---|---|---|---|---|",
+        "| file | wall (s) | CPU (s) | reference readers (fast paths off): wall (s) | CPU (s) | "
+        "before issue 15/16: wall (s) | CPU (s) |",
+        "|---|---|---|---|---|---|---|",
     ]
     for kind in ("csv", "xlsx"):
         w, c = times[kind]
+        rw, rc = times.get(f"{kind}_reference", (float("nan"), float("nan")))
         bw, bc = times.get(f"{kind}_before", (float("nan"), float("nan")))
-        lines.append(f"| {kind.upper()} | {w:.2f} | {c:.2f} | {bw:.2f} | {bc:.2f} |")
+        lines.append(f"| {kind.upper()} | {w:.2f} | {c:.2f} | {rw:.2f} | {rc:.2f} | {bw:.2f} | {bc:.2f} |")
     lines += [
         "",
+        "The reference readers are the readers of issue 15 (`lib.upload.FAST_CSV` and `lib.xlsx.FAST_SHEETS` "
+        "off: the csv module for every CSV, every sheet cell by cell with expat); the fast paths read the same "
+        "(tests/test_upload_fast.py, tests/test_xlsx_plain.py). "
         "\"Before\" is `lib/upload.py` of commit " + BEFORE + " (openpyxl read-only for XLSX, cell-by-cell typing "
         "in `lib.data.validate_table`), run on the same bytes.",
         "",
@@ -308,11 +327,14 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--memory-rows", type=int, default=200_000)
     ap.add_argument("--no-before", action="store_true", help="skip the implementation before issue 15/16")
+    ap.add_argument("--parse-only", action="store_true", help="only the parsing times (no bombs, no memory)")
     ap.add_argument("--write", action="store_true", help="write benchmarks/upload_results.md")
     args = ap.parse_args()
-    times = parse_times(args.rows, args.repeats, not args.no_before)
+    times = parse_times(args.rows, args.repeats, not args.no_before, reference=True)
     for kind, (w, c) in times.items():
-        print(f"{kind:12s} {args.rows:,} rows: wall {w:.3f} s, CPU {c:.3f} s")
+        print(f"{kind:14s} {args.rows:,} rows: wall {w:.3f} s, CPU {c:.3f} s")
+    if args.parse_only:
+        return
     import make_corpus
 
     folder = Path(tempfile.mkdtemp())

@@ -1,4 +1,4 @@
-"""A strict, streaming reader of ``.xlsx`` workbooks (standard library only).
+"""A strict, streaming reader of ``.xlsx`` workbooks (standard library; numpy and pyarrow for speed).
 
 It reads what the file holds, never what the file claims:
 
@@ -549,7 +549,23 @@ def _read_shared_strings(zf: zipfile.ZipFile, part: str, budget: _Budget) -> lis
 
 
 def _read_sheet(wb: Workbook, sheet: SheetInfo) -> SheetCells:
-    """Read one sheet's cells (see :meth:`Workbook.read_sheet`).
+    """Read one sheet's cells (see :meth:`Workbook.read_sheet`): the column-wise reader for a sheet written
+    in the common plain form, else (and whenever it has the least doubt) the cell-by-cell reader."""
+    wb.date_styles()  # read before the sheet, as the cell-by-cell reader does (same order of the byte budget)
+    if FAST_SHEETS:
+        spent, cells = wb._budget.total, None
+        try:
+            cells = _read_sheet_plain(wb, sheet)
+        except Exception:  # noqa: BLE001 - not the plain form (or damaged): the cell-by-cell reader decides
+            wb._budget.total = spent
+        if cells is not None:
+            # outside the try: what the shared strings raise is raised as the cell-by-cell reader raises it
+            return _collect(wb, sheet, *cells)
+    return _read_sheet_cells(wb, sheet)
+
+
+def _read_sheet_cells(wb: Workbook, sheet: SheetInfo) -> SheetCells:
+    """Read one sheet's cells with expat, cell by cell (every form the format allows).
 
     A plain cell (``<c r="B2" t="s"><v>3</v></c>``) costs two Python calls:
     the start of ``<c>`` and of ``<v>``; the text goes into a list through
@@ -840,7 +856,7 @@ def _collect(wb, sheet, keys, vals, skeys, sidx, problems, n_dropped, merges, n_
     key_a = np.asarray(keys, dtype=np.int64)
     value = np.empty(len(vals), dtype=object)
     value[:] = vals
-    if skeys:
+    if len(skeys):
         strings = wb.shared_strings()
         skey_a = np.asarray(skeys, dtype=np.int64)
         idx = np.asarray(sidx, dtype=np.int64)
@@ -874,3 +890,361 @@ def _collect(wb, sheet, keys, vals, skeys, sidx, problems, n_dropped, merges, n_
         problems_dropped=n_dropped + max(len(extra) - room, 0), merges=merges, formulas=n_formulas,
         first_formula=first_formula,
     )
+
+
+# ---------------------------------------------------------------------------
+# The column-wise reader of a sheet in the plain form
+# ---------------------------------------------------------------------------
+#
+# Excel, LibreOffice, openpyxl and XlsxWriter write a sheet's cells in one plain form:
+# ``<row r="2" ...><c r="A2" s="1" t="s"><v>0</v></c>...</row>``. Reading such a sheet cell by cell costs
+# two Python calls per cell (seconds at 50,000 rows); this reader checks that the whole <sheetData> is in
+# that form with one RE2 match per batch of rows and then reads every cell with pyarrow compute kernels.
+# It reads exactly what the cell-by-cell reader reads, and it gives up (that reader then reads the sheet,
+# from the start) at the least doubt: any other form of cell or row (formulas, inline strings, errors,
+# comments, entities in values, prefixed or redeclared namespaces), any cell or row the other reader would
+# report as a problem, any limit passed, any part of the XML it cannot prove well-formed.
+
+FAST_SHEETS = True  # False: every sheet is read cell by cell (the reference in the tests)
+_BATCH = 1 << 22  # bytes of <sheetData> read into one batch (the batch ends at a </row>)
+_AROUND = 1 << 22  # at most this many bytes before <sheetData> and after </sheetData>
+_WS = r"[ \t\r\n]"
+_ATTR_RE2 = _WS + r'+[A-Za-z_][A-Za-z0-9_.\-]*(?::[A-Za-z_][A-Za-z0-9_.\-]*)?="[^"<&>]*"'
+_PLAIN_CELL_RE2 = (r'<c r="[A-Z]{1,3}[0-9]{1,7}"(?: s="[0-9]{1,9}")?(?: t="(?:s|n|b|str)")?' + _WS
+                   + r'*(?:/>|>(?:<v>[^<&\r]*</v>)?</c>)')
+_PLAIN_ROWS_RE2 = (r"^(?:" + _WS + r"*<row(?:" + _ATTR_RE2 + r")*" + _WS + r"*(?:/>|>(?:" + _WS + r"*"
+                   + _PLAIN_CELL_RE2 + r")*" + _WS + r"*</row>))*" + _WS + r"*$")
+_NOT_XML_CHAR_RE2 = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x{fffe}\x{ffff}]"
+_ROW_PIECE_RE2 = r'(?s)^(?P<attrs>[^>]*?)' + _WS + r'*(?P<end>/?)>(?P<cells>.*)$'
+_ROW_NUMBER_RE2 = r'(?:^|' + _WS + r')r="(?P<r>[0-9]{1,7})"'
+_CELL_PIECE_RE2 = (r'^r="(?P<l>[A-Z]{1,3})(?P<d>[0-9]{1,7})"(?: s="(?P<s>[0-9]{1,9})")?(?: t="(?P<t>s|n|b|str)")?'
+                   + _WS + r'*(?:/>|>(?:<v>(?P<v>[^<]*)</v>)?</c>)')
+_PLAIN_NUMBER_RE2 = r"^-?(?:0|[1-9][0-9]{0,14})(?:\.[0-9]*[1-9])?$"
+_WHOLE_POINT_RE2 = r"^(?:0|-?[1-9][0-9]{0,14})\.0*$"
+_TYPE_CODES = {"": 0, "n": 1, "s": 2, "b": 3, "str": 4}
+_XML_DECL = re.compile(r"""\ufeff?<\?xml\s+version=(["'])1\.0\1(?:\s+encoding=(["'])(?i:utf-8)\2)?"""
+                       r"""(?:\s+standalone=(["'])(?:yes|no)\3)?\s*\?>""")
+_ROOT_TAG = re.compile(r"""\s*<worksheet((?:\s+[A-Za-z_][\w.\-]*(?::[A-Za-z_][\w.\-]*)?\s*=\s*(?:"[^"<&]*"|'[^'<&]*'))*)"""
+                       r"""\s*>""")
+_ROOT_ATTR = re.compile(r"""([A-Za-z_][\w.\-]*(?::[A-Za-z_][\w.\-]*)?)\s*=\s*(?:"([^"<&]*)"|'([^'<&]*)')""")
+_READ_TAGS = re.compile(r"<(?:[^\s/>!?]+:)?(?:c|row|v|f|is|t|r|rPh|mergeCell|sheetData)[\s/>]")
+_MERGE_TAG = re.compile(r'<mergeCell ref="([A-Z]{1,3}[0-9]{1,7}(?::[A-Z]{1,3}[0-9]{1,7})?)"\s*/>')
+_MERGE_ANY = re.compile(r"<(?:[^\s/>!?]+:)?mergeCell[\s/>]")
+
+
+class _NotPlain(Exception):
+    """The sheet is not in the plain form (internal: the cell-by-cell reader reads it)."""
+
+
+def _plain(ok) -> None:
+    if not ok:
+        raise _NotPlain
+
+
+def _chunks(zf: zipfile.ZipFile, part: str, budget: _Budget):
+    """The decompressed chunks of ``part``, counted against the limits as :func:`_parse_part` counts them."""
+    limits, read = budget.limits, 0
+    with zf.open(part) as f:
+        while True:
+            chunk = f.read(CHUNK)
+            if not chunk:
+                return
+            read += len(chunk)
+            budget.total += len(chunk)
+            _plain(read <= limits.max_part_bytes and budget.total <= limits.max_total_bytes)
+            yield chunk
+
+
+def _root_namespaces(prefix: str) -> dict[str, str]:
+    """Check the text before <sheetData> (declaration, <worksheet> in the main namespace, elements that the
+    sheet reader ignores) and return the namespace prefixes the root declares."""
+    _plain("<!" not in prefix)
+    m = _XML_DECL.match(prefix)
+    rest = prefix[m.end():] if m else prefix.lstrip("\ufeff")
+    _plain("<?" not in rest)
+    root = _ROOT_TAG.match(rest)
+    _plain(root is not None)
+    names: dict[str, str] = {}
+    for name, dq, sq in _ROOT_ATTR.findall(root.group(1)):
+        _plain(name not in names)
+        names[name] = dq if dq or not sq else sq
+    _plain(names.get("xmlns") in MAIN_NS)
+    inner = rest[root.end():]
+    _plain("xmlns" not in inner and _READ_TAGS.search(inner) is None)
+    return {n[6:]: uri for n, uri in names.items() if n.startswith("xmlns:")}
+
+
+def _suffix_merges(suffix: str, sname: str) -> list[tuple[int, int, int, int]]:
+    """The merged ranges after </sheetData>, when that text holds nothing else the sheet reader reads."""
+    _plain("<!" not in suffix and "<?" not in suffix and "xmlns" not in suffix)
+    merges = []
+    found = _MERGE_TAG.findall(suffix)
+    _plain(len(found) == len(_MERGE_ANY.findall(suffix)) and len(found) <= MAX_MERGES)
+    _plain(_READ_TAGS.search(_MERGE_TAG.sub("", suffix)) is None)
+    for ref in found:
+        m = _RANGE_REF.match(ref)
+        c1, r1 = column_index(m.group(1)), int(m.group(2))
+        c2, r2 = (column_index(m.group(3)), int(m.group(4))) if m.group(3) else (c1, r1)
+        merges.append((min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)))
+    return merges
+
+
+def _well_formed(prefix: str, suffix: str) -> None:
+    """The workbook part with <sheetData/> in place of the rows (checked in the plain form) is well-formed."""
+    parser = pyexpat.ParserCreate(namespace_separator=" ")
+    parser.StartDoctypeDeclHandler = _refuse_dtd
+    parser.EntityDeclHandler = _refuse_dtd
+    parser.Parse((prefix + "<sheetData/>" + suffix).encode("utf-8"), True)
+
+
+class _PlainRows:
+    """The cells of the batches of plain rows read so far (as the cell-by-cell reader collects them).
+
+    A batch is first matched as a whole against the plain form (one RE2 match); then every tag's place is
+    known from the positions of ``<``, ``>`` and ``"`` alone, and the cells are read with numpy.
+    """
+
+    def __init__(self, wb: Workbook, namespaces: dict[str, str]):
+        import pyarrow as pa  # imported here: the cell-by-cell reader needs neither
+        import pyarrow.compute as pc
+
+        self.pa, self.pc = pa, pc
+        self.limits = wb.limits
+        self.date_styles = {str(i) for i in wb.date_styles()}
+        self.date1904 = wb.date1904
+        self.namespaces = namespaces
+        self.attr_sets: set[str] = set()
+        self.shapes: dict[bytes, tuple[str, str, bool]] = {}
+        self.rows: list[np.ndarray] = []
+        self.value_rows: list[np.ndarray] = []
+        self.keys: list[np.ndarray] = []
+        self.vals: list[np.ndarray] = []
+        self.skeys: list[np.ndarray] = []
+        self.sidx: list[np.ndarray] = []
+        self.n_cells = 0
+
+    def _check_attrs(self, heads) -> None:
+        """Each distinct set of row attributes (its r value left out) as expat checks it: names unique once
+        their namespace is resolved, every prefix declared by the root."""
+        pc = self.pc
+        for text in pc.unique(pc.replace_substring_regex(heads, _ROW_NUMBER_RE2, ' r=""')).to_pylist():
+            if text in self.attr_sets:
+                continue
+            names = re.findall(r'([A-Za-z_][A-Za-z0-9_.\-]*(?::[A-Za-z_][A-Za-z0-9_.\-]*)?)="', text)
+            expanded = set()
+            for name in names:
+                pre, _, local = name.rpartition(":")
+                _plain(pre != "xmlns" and name != "xmlns" and (not pre or pre in self.namespaces))
+                expanded.add((self.namespaces.get(pre, ""), local))
+            _plain(len(expanded) == len(names))
+            if len(self.attr_sets) < 1_000:
+                self.attr_sets.add(text)
+
+    def _strings(self, a: np.ndarray, starts: np.ndarray, ends: np.ndarray):
+        """The byte ranges [start, end) of ``a`` as one pyarrow string array (valid UTF-8: the batch was
+        decoded, and every range starts and ends next to an ASCII character)."""
+        pa = self.pa
+        lens = ends - starts
+        offsets = np.zeros(len(lens) + 1, dtype=np.int64)
+        np.cumsum(lens, out=offsets[1:])
+        total = int(offsets[-1])
+        if total:
+            at = np.arange(total, dtype=np.int64) + np.repeat(starts - offsets[:-1], lens)
+            data = a[at]
+        else:
+            data = np.zeros(0, dtype=np.uint8)
+        return pa.LargeStringArray.from_buffers(len(lens), pa.py_buffer(offsets), pa.py_buffer(data.tobytes()))
+
+    def _shape(self, key: bytes) -> tuple[str, str, bool]:
+        """(s, t, self-closing) of a cell's tag after its reference, e.g. ``b' s="1" t="s">'``."""
+        if key in self.shapes:
+            return self.shapes[key]
+        m = re.fullmatch(rb'(?: s="([0-9]{1,9})")?(?: t="(s|n|b|str)")?[ \t\r\n]*(/?)>', key.rstrip(b"\0"))
+        _plain(m is not None)
+        shape = (m.group(1) or b"").decode(), (m.group(2) or b"").decode(), bool(m.group(3))
+        if len(self.shapes) < 1_000:
+            self.shapes[key] = shape
+        return shape
+
+    def add(self, raw: bytes) -> None:
+        pa, pc = self.pa, self.pc
+        # one string of the batch's bytes (no copy); the cast checks that they are UTF-8
+        batch = pa.Array.from_buffers(pa.large_binary(), 1, [None, pa.py_buffer(np.array([0, len(raw)], dtype=np.int64)),
+                                                             pa.py_buffer(raw)]).cast(pa.large_string())
+        _plain(pc.all(pc.match_substring_regex(batch, _PLAIN_ROWS_RE2)).as_py())
+        a = np.frombuffer(raw, dtype=np.uint8)
+        low = a < 32
+        _plain(not ((low.any() and (low & (a != 9) & (a != 10) & (a != 13)).any()) or b"\xef\xbf\xbe" in raw
+                    or b"\xef\xbf\xbf" in raw or b"]]>" in raw))  # characters XML refuses; U+FFFE, U+FFFF
+        del batch
+        lt = np.flatnonzero(a == 60)
+        if not len(lt):
+            return
+        gt = np.flatnonzero(a == 62)
+        quote = np.flatnonzero(a == 34)
+        after = a[lt + 1]
+        row_at = lt[after == 114]   # <row
+        cell_at = lt[after == 99]   # <c
+        # rows: the number in each start tag
+        heads = self._strings(a, row_at, gt[np.searchsorted(gt, row_at)] + 1)
+        self._check_attrs(heads)
+        number = pc.extract_regex(heads, _ROW_NUMBER_RE2)
+        _plain(number.null_count == 0)
+        rows = pc.cast(number.field("r"), pa.int64()).to_numpy()
+        _plain(bool(((rows >= 1) & (rows <= MAX_EXCEL_ROW)).all()))
+        self.rows.append(rows)
+        self.n_cells += len(cell_at)
+        _plain(self.n_cells <= self.limits.max_cells)
+        if not len(cell_at):
+            return
+        row = rows[np.searchsorted(row_at, cell_at) - 1]
+        # the reference: <c r="AB12"
+        ref0 = cell_at + 6
+        ref1 = quote[np.searchsorted(quote, ref0)]
+        width = ref1 - ref0
+        _plain(bool(((width >= 2) & (width <= 10)).all()))
+        wide = int(width.max())
+        grid = a[np.minimum(ref0[:, None] + np.arange(wide), len(a) - 1)].astype(np.int64)
+        letter = (grid >= 65) & (grid <= 90) & (np.arange(wide) < width[:, None])
+        n_letters = letter.sum(axis=1)
+        col = np.zeros(len(cell_at), dtype=np.int64)
+        for i in range(min(3, wide)):
+            col = np.where(i < n_letters, col * 26 + grid[:, i] - 64, col)
+        col -= 1
+        digits = np.zeros(len(cell_at), dtype=np.int64)
+        for i in range(1, wide):
+            digits = np.where((i >= n_letters) & (i < width), digits * 10 + grid[:, i] - 48, digits)
+        _plain(bool((digits == row).all() and (col < MAX_EXCEL_COLUMN).all()))
+        # the rest of the start tag (s, t, self-closing): a handful of distinct forms, each read once
+        close = gt[np.searchsorted(gt, ref1)]
+        size = close - ref1
+        _plain(bool((size <= 24).all()))
+        span = (int(size.max()) + 7) // 8 * 8  # 8, 16 or 24 bytes
+        tail = a[np.minimum(ref1[:, None] + 1 + np.arange(span), len(a) - 1)] * (np.arange(span) < size[:, None])
+        words = np.ascontiguousarray(tail).view(np.uint64)  # one to three 8-byte words per cell
+        hashed = words[:, 0].copy()
+        with np.errstate(over="ignore"):
+            for w in range(1, words.shape[1]):
+                hashed = hashed * np.uint64(1_000_003) + words[:, w]
+        _, first, which = np.unique(hashed, return_index=True, return_inverse=True)
+        _plain(bool((words == words[first[which]]).all()))  # no two forms share a hash
+        shapes = [self._shape(tail[k].tobytes()) for k in first]
+        dated_form = np.array([sh[0] in self.date_styles for sh in shapes], dtype=bool)
+        ctype = np.array([_TYPE_CODES[sh[1]] for sh in shapes], dtype=np.int8)[which]
+        closed = np.array([sh[2] for sh in shapes], dtype=bool)[which]
+        # the value: <v>...</v> right after the start tag
+        has_v = ~closed & (a[np.minimum(close + 2, len(a) - 1)] == 118)
+        v0 = close + 4
+        v1 = np.where(has_v, lt[np.minimum(np.searchsorted(lt, v0), len(lt) - 1)], v0)
+        has_v &= v1 > v0
+        # the other reader stops at a cell holding more than max_cell_chars (bytes >= characters)
+        _plain(bool((v1 - v0 <= self.limits.max_cell_chars).all()))
+        key = row * MAX_EXCEL_COLUMN + col
+        is_s = has_v & (ctype == 2)
+        is_b = has_v & (ctype == 3)
+        is_str = has_v & (ctype == 4)
+        is_num = has_v & (ctype <= 1)
+        value = is_b | is_str | is_num
+        if is_s.any():
+            sv = self._strings(a, v0[is_s], v1[is_s])
+            _plain(pc.all(pc.match_substring_regex(sv, "^[0-9]+$")).as_py())
+            short = pc.less(pc.binary_length(sv), 10)
+            idx = pc.cast(pc.if_else(short, sv, "0"), pa.int64()).to_numpy()
+            self.skeys.append(key[is_s])
+            self.sidx.append(np.where(short.to_numpy(zero_copy_only=False), idx, 1 << 40))
+        pos = np.flatnonzero(value)
+        v = self._strings(a, v0[pos], v1[pos])
+        out = v.to_numpy(zero_copy_only=False)
+        b = is_b[pos]
+        if b.any():
+            _plain(bool(np.isin(out[b], ["0", "1"]).all()))
+            out[b] = np.where(out[b] == "1", "true", "false")
+        num = is_num[pos]
+        if num.any():
+            plain = pc.match_substring_regex(v, _PLAIN_NUMBER_RE2).to_numpy(zero_copy_only=False)
+            dated = dated_form[which[pos]] & num
+            # a whole number written with a point (10.0, 7.): its shortest form is the part before the point
+            whole = num & ~dated & ~plain & pc.match_substring_regex(v, _WHOLE_POINT_RE2).to_numpy(
+                zero_copy_only=False)
+            if whole.any():
+                before = pc.list_element(pc.split_pattern(v.filter(pa.array(whole)), ".", max_splits=1), 0)
+                out[whole] = before.to_numpy(zero_copy_only=False)
+            keep = np.ones(len(pos), dtype=bool)
+            for k in np.flatnonzero(num & (dated | ~(plain | whole))):  # one by one, as the other reader does
+                text_v = out[k]
+                if dated[k]:
+                    text_v = text_v.strip()
+                    x = _serial_to_text(float(text_v), self.date1904) if _XML_NUMBER.match(text_v) else None
+                    _plain(x is not None)
+                else:
+                    x = _number_text(text_v.strip())
+                    if x is None:
+                        _plain(not text_v.strip())
+                        keep[k] = False
+                        continue
+                out[k] = x
+            pos, out = pos[keep], out[keep]
+        self.keys.append(key[pos])
+        self.vals.append(out)
+        self.value_rows.append(np.concatenate([row[pos], row[is_s]]))
+
+    def rows_ok(self) -> bool:
+        """No row stored twice (the other reader reports it) and no more rows with values than allowed."""
+        rows = np.concatenate(self.rows) if self.rows else np.zeros(0, dtype=np.int64)
+        if len(np.unique(rows)) != len(rows):
+            return False
+        if len(rows) <= self.limits.max_rows:  # (each row with values is one of them)
+            return True
+        return len(np.unique(np.concatenate(self.value_rows))) <= self.limits.max_rows
+
+
+def _joined(parts: list[np.ndarray], dtype) -> np.ndarray:
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
+
+
+def _read_sheet_plain(wb: Workbook, sheet: SheetInfo) -> tuple:
+    """Read a sheet in the plain form column-wise: the arguments of :func:`_collect` after the sheet (raises
+    :class:`_NotPlain`, or any other error, when it is not in the plain form; see the notes above)."""
+    head, state, prefix, reader = b"", "prefix", "", None
+    pieces: list[bytes] = []  # the rows read since the last batch (joined once, never appended to)
+    size, last = 0, b""
+    for chunk in _chunks(wb._zip, sheet.part, wb._budget):
+        if state == "prefix":
+            head += chunk
+            i = head.find(b"<sheetData")
+            j = head.find(b">", i) if i >= 0 else -1
+            if j < 0:
+                _plain(len(head) < _AROUND)
+                continue
+            prefix, tag, chunk = head[:i].decode("utf-8"), head[i:j + 1], head[j + 1:]
+            _plain(tag in (b"<sheetData>", b"<sheetData/>"))
+            reader = _PlainRows(wb, _root_namespaces(prefix))
+            head, state = b"", "rows" if tag == b"<sheetData>" else "after"
+        if state == "rows":
+            window = last + chunk
+            last = window[-11:]  # "</sheetData>" may begin in an earlier chunk
+            pieces.append(chunk)
+            size += len(chunk)
+            if b"</sheetData>" in window:
+                rows = b"".join(pieces)
+                end = rows.find(b"</sheetData>")
+                reader.add(rows[:end])
+                head, state, pieces = rows[end + len(b"</sheetData>"):], "after", []
+            elif size >= _BATCH:
+                rows = b"".join(pieces)
+                cut = rows.rfind(b"</row>")
+                _plain(cut >= 0 or size < 4 * _BATCH)
+                if cut >= 0:
+                    reader.add(rows[:cut + 6])
+                    rows = rows[cut + 6:]
+                pieces, size = [rows], len(rows)
+        elif state == "after":
+            head += chunk
+            _plain(len(head) < _AROUND)
+    _plain(state == "after" and reader.rows_ok())
+    suffix = head.decode("utf-8")
+    merges = _suffix_merges(suffix, sheet.name[:30])
+    _well_formed(prefix, suffix)
+    keys = _joined(reader.keys, np.int64)
+    vals = _joined(reader.vals, object)
+    return keys, vals, _joined(reader.skeys, np.int64), _joined(reader.sidx, np.int64), [], 0, merges, 0, None
