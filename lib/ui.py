@@ -47,7 +47,7 @@ import pandas as pd
 import streamlit as st
 
 from lib import schema
-from lib.data import Dataset, DataValidationError, load_dataset
+from lib.data import Dataset, DataValidationError, approx_nbytes, load_dataset
 from lib.safe_text import escape_markdown, plain, plotly_safe
 from lib.wording import plural
 from lib.filters import (
@@ -689,6 +689,9 @@ def filtered(ds: Dataset, state: FilterState) -> FilteredView:
 
 SHARED_RESULTS_MAX = 256  # entries of page results shared between sessions (shipped data)
 SESSION_RESULTS_MAX = 24  # entries of page results an upload keeps in its session
+# bytes of page results an upload keeps in its session (the newest result is always kept): at 10^6
+# patients a few results each holding a frame of the registry would otherwise pile up (issue 16)
+SESSION_RESULTS_MAX_BYTES = 256 * 2**20
 
 
 def _fn_key(fn) -> tuple[str, str]:
@@ -729,7 +732,12 @@ def cached_dataset(fn, *args, **kwargs):
 
 
 def _memo_get(token: tuple, mkey: tuple, compute):
-    """A bounded memo of results in this session, dropped when the upload changes."""
+    """A bounded memo of results in this session, dropped when the upload changes.
+
+    Bounded in entries (``SESSION_RESULTS_MAX``) and in bytes (``SESSION_RESULTS_MAX_BYTES``, as
+    :func:`lib.data.approx_nbytes` estimates them): the least recently used results go first, the
+    newest stays even when it alone is larger.
+    """
     memo = st.session_state.get("_results_memo")
     if memo is None or memo.get("token") != token:  # a new upload: drop the old one's results
         memo = {"token": token, "items": {}}
@@ -740,8 +748,13 @@ def _memo_get(token: tuple, mkey: tuple, compute):
         return items[mkey]
     value = compute()
     items[mkey] = value
-    while len(items) > SESSION_RESULTS_MAX:
-        items.pop(next(iter(items)))
+    sizes: dict = memo.setdefault("sizes", {})
+    sizes[mkey] = approx_nbytes(value)
+    while len(items) > 1 and (len(items) > SESSION_RESULTS_MAX
+                              or sum(sizes.get(k, 0) for k in items) > SESSION_RESULTS_MAX_BYTES):
+        oldest = next(iter(items))
+        items.pop(oldest)
+        sizes.pop(oldest, None)
     return value
 
 
