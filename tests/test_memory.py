@@ -142,3 +142,19 @@ def test_the_session_memo_keeps_results_under_the_bound(fresh_caches):
     assert len(memo["items"]) > 1
     assert set(memo["sizes"]) == set(memo["items"])
     assert sum(memo["sizes"].values()) <= ui.SESSION_RESULTS_MAX_BYTES
+
+
+def test_compact_text_keeps_values_and_leaves_the_input_untouched(syn):
+    from lib.data import CATEGORICAL_COLUMNS, compact_text
+
+    assert compact_text(syn.cases) is syn.cases or not CATEGORICAL_COLUMNS
+    cols = ["condition", "sex", "route", "_age_band", "case_id"]
+    before = syn.cases.copy()
+    out = compact_text(syn.cases, cols)
+    pd.testing.assert_frame_equal(syn.cases, before)
+    for c in cols:
+        assert isinstance(out[c].dtype, pd.CategoricalDtype)
+        assert list(out[c].cat.categories) == sorted(set(syn.cases[c].dropna()))  # string order kept
+        got = out[c].astype(object).where(out[c].notna(), None).tolist()
+        assert got == syn.cases[c].tolist()
+    assert np.shares_memory(out["age_years"].to_numpy(), syn.cases["age_years"].to_numpy())  # not copied
