@@ -49,7 +49,7 @@ import pandas as pd
 import streamlit as st
 
 from lib import schema
-from lib.data import Dataset, DataValidationError, load_dataset
+from lib.data import Dataset, DataValidationError, approx_nbytes, load_dataset
 from lib.safe_text import escape_markdown, plain, plotly_safe
 from lib.wording import plural
 from lib.filters import (
@@ -695,7 +695,10 @@ def filtered(ds: Dataset, state: FilterState) -> FilteredView:
 # ---------------------------------------------------------------------------
 
 SHARED_RESULTS_MAX = 256  # entries of page results shared between sessions (shipped data)
-SESSION_RESULTS_MAX = 24  # entries of page results an upload keeps in its session
+SESSION_RESULTS_MAX = 48  # entries of page results and recorded sections an upload keeps in its session
+# bytes of page results an upload keeps in its session (the newest result is always kept): at 10^6
+# patients a few results each holding a frame of the registry would otherwise pile up (issue 16)
+SESSION_RESULTS_MAX_BYTES = 256 * 2**20
 
 
 def state_key(state: FilterState) -> str:
@@ -745,6 +748,10 @@ def cached_dataset(fn, *args, **kwargs):
 def _memo_get(token: tuple, mkey: tuple, compute, replay: bool = False):
     """A bounded memo of results in this session, dropped when the upload changes.
 
+    Bounded in entries (``SESSION_RESULTS_MAX``) and in bytes (``SESSION_RESULTS_MAX_BYTES``, as
+    :func:`lib.data.approx_nbytes` estimates them): the least recently used results go first, the
+    newest stays even when it alone is larger.
+
     With ``replay``, ``compute`` returns a section's recording (:func:`_record`): a hit draws it
     again and both return the section's value (see :func:`section`).
     """
@@ -760,10 +767,15 @@ def _memo_get(token: tuple, mkey: tuple, compute, replay: bool = False):
         return items[mkey]
     value = compute()
     items[mkey] = value
+    sizes: dict = memo.setdefault("sizes", {})
+    sizes[mkey] = _recording_nbytes(value) if replay else approx_nbytes(value)
     if replay:
         value = value.value
-    while len(items) > SESSION_RESULTS_MAX:
-        items.pop(next(iter(items)))
+    while len(items) > 1 and (len(items) > SESSION_RESULTS_MAX
+                              or sum(sizes.get(k, 0) for k in items) > SESSION_RESULTS_MAX_BYTES):
+        oldest = next(iter(items))
+        items.pop(oldest)
+        sizes.pop(oldest, None)
     return value
 
 
@@ -871,6 +883,12 @@ def _record(fn, view, args, kwargs) -> _Recording:
             draw(*wargs, **wkwargs)
     return _Recording(value, messages, st._main._id, st.sidebar._id,
                       tuple((pid, draw, wargs, wkwargs) for pid, _, draw, wargs, wkwargs in widgets))
+
+
+def _recording_nbytes(rec: _Recording) -> int:
+    """About how many bytes a recording holds: its value, its elements' messages and its widgets' data."""
+    return (approx_nbytes(rec.value) + sum(m.message.ByteSize() for m in rec.messages)
+            + approx_nbytes(rec.widgets))
 
 
 def _replay(rec: _Recording):
