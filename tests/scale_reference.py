@@ -1,0 +1,93 @@
+"""The per-row implementations replaced for issue 16 (scale), kept as references for the equivalence tests.
+
+Each function here is the code as it was before it was vectorised (only its imports adjusted);
+``tests/test_scale_equivalence.py`` checks that the new column-wise versions give identical
+frames on the shipped data and on synthetic registries. Not used by the app.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from lib import schema
+from lib.cases import (DEATH_LABELS, ORIGIN_LABELS, SEX_LABELS, TABLE_COLUMNS, _bool, _words_for, category_words,
+                       list_words)
+from lib.citations import patient_labels, patient_words, source_labels
+from lib.data import is_blank
+from lib.dosing import dose_words
+from lib.links import doi_url, pubmed_url
+
+
+# ---------------------------------------------------------------------------
+# lib.cases
+# ---------------------------------------------------------------------------
+
+def search_cases(view, query=""):
+    cases = view.cases
+    query = (query or "").strip().lower()[:100]
+    if not query or cases.empty:
+        return cases
+    src = view.sources.drop_duplicates("source_id").set_index("source_id")
+    authors = src["authors"].to_dict() if "authors" in src.columns else {}
+    first = src["first_author"].to_dict()
+    canon = cases["_source_id"].astype(object)
+    text_cols = ["trigger_detail", "country", "variant_as_reported", "il1rn_variant_c", "il1rn_variant_p",
+                 "dose_as_reported", "note", "patient_label", "age_as_reported"]
+    parts = [cases[c].astype(object).where(cases[c].notna(), "").astype(str) for c in text_cols]
+    parts.append(patient_labels(cases, view.sources).astype(str))
+    parts.append(cases["condition"].map(schema.CONDITION_LABELS).fillna("").astype(str))
+    parts.append(cases["trigger"].map(schema.TRIGGER_LABELS).fillna("").astype(str))
+    parts.append(canon.map(lambda s: "" if is_blank(authors.get(s)) else str(authors.get(s))).astype(str))
+    parts.append(canon.map(lambda s: "" if is_blank(first.get(s)) else str(first.get(s))).astype(str))
+    hay = pd.concat(parts, axis=1).apply(lambda r: " ".join(r).lower(), axis=1)
+    keep = hay.map(lambda h: query in h).to_numpy(dtype=bool)
+    return cases.loc[keep]
+
+
+def case_table(view, query="", words=None):
+    cases = search_cases(view, query)
+    src = view.sources.drop_duplicates("source_id").set_index("source_id")
+    labels = source_labels(view.sources)
+    canon = cases["_source_id"].astype(object)
+    pubmed = {k: pubmed_url(v) for k, v in src["pmid"].items()}
+    doi = {k: doi_url(v) for k, v in src["doi"].items()}
+    age_text = [str(v) if not is_blank(v) else category_words(g, schema.AGE_GROUP_LABELS)
+                for v, g in zip(cases["age_as_reported"], cases["age_group"])]
+
+    words = _words_for(view, words)
+
+    def text(series):
+        return [words(v) for v in series]
+
+    table = pd.DataFrame({
+        "Patient": [patient_words(c, p) for c, p in zip(cases["case_id"], cases["patient_label"])],
+        "Study": canon.map(lambda s: labels.get(s, "Unidentified publication")).to_numpy(dtype=object),
+        "Condition": [category_words(v, schema.CONDITION_LABELS) for v in cases["condition"]],
+        "Trigger": [category_words(v, schema.TRIGGER_LABELS) for v in cases["trigger"]],
+        "Trigger as reported": text(cases["trigger_detail"]),
+        "Age (years)": cases["age_years"].to_numpy(dtype=float),
+        "Age as reported": age_text,
+        "Sex": [category_words(v, SEX_LABELS) for v in cases["sex"]],
+        "Country": text(cases["country"]),
+        "Route": [list_words(v, schema.ROUTE_LABELS) for v in cases["route"]],
+        "Dose per administration": [dose_words(a, u, h, r) for a, u, h, r in zip(
+            cases["dose_amount"], cases["dose_amount_unit"], cases["dose_interval_h"], cases["route"])],
+        "Dose (mg/kg/day)": cases["dose_mg_kg_day"].to_numpy(dtype=float),
+        "Dose (mg/day)": cases["dose_mg_day"].to_numpy(dtype=float),
+        "Response": [category_words(v, schema.RESPONSE_LABELS) for v in cases["response"]],
+        "Survival": [DEATH_LABELS.get(_bool(v)) for v in cases["death"]],
+        "PubMed": canon.map(lambda s: pubmed.get(s)).to_numpy(dtype=object),
+        "DOI": canon.map(lambda s: doi.get(s)).to_numpy(dtype=object),
+    }, columns=TABLE_COLUMNS, index=pd.Index(cases["case_id"].to_numpy(dtype=object), name="case_id"))
+    if "_origin" in cases.columns:
+        table.insert(1, "Origin", [category_words(v, ORIGIN_LABELS) for v in cases["_origin"]])
+    return table
+
+
+def case_sources(view, case_ids):
+    ids = set(case_ids)
+    wanted: set[str] = set()
+    for cid, sids in zip(view.cases["case_id"], view.cases["source_ids"]):
+        if cid in ids and not is_blank(sids):
+            wanted.update(s for s in str(sids).split(";") if s)
+    return view.sources.loc[view.sources["source_id"].isin(list(wanted)).to_numpy(dtype=bool)]
