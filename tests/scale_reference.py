@@ -91,3 +91,32 @@ def case_sources(view, case_ids):
         if cid in ids and not is_blank(sids):
             wanted.update(s for s in str(sids).split(";") if s)
     return view.sources.loc[view.sources["source_id"].isin(list(wanted)).to_numpy(dtype=bool)]
+
+
+# ---------------------------------------------------------------------------
+# lib.safety
+# ---------------------------------------------------------------------------
+
+def patient_safety(view):
+    from lib.safety import PATIENT_COLUMNS, _routes, dose_band, patient_category, type_words
+
+    c = view.cases
+    if c.empty:
+        return pd.DataFrame(columns=PATIENT_COLUMNS)
+    labels = source_labels(view.sources)
+    sids = c["_source_id"].astype(object) if "_source_id" in c.columns else \
+        c["source_ids"].map(lambda v: None if is_blank(v) else str(v).split(";")[0])
+    words = c["adverse_events"].astype(object)
+    return pd.DataFrame({
+        "case_id": c["case_id"].to_numpy(dtype=object),
+        "label": patient_labels(c, view.sources).to_numpy(dtype=object),
+        "study": [labels.get(s, "Unidentified publication") for s in sids],
+        "source_id": sids.to_numpy(dtype=object),
+        "condition": c["condition"].to_numpy(dtype=object),
+        "routes": [";".join(_routes(v)) for v in c["route"]],
+        "dose_band": [dose_band(a, b) for a, b in zip(c["dose_mg_kg_day"], c["dose_mg_day"])],
+        "category": [patient_category(t, w) for t, w in zip(c["adverse_event_types"], words)],
+        "ae_types": c["adverse_event_types"].astype(object).where(c["adverse_event_types"].notna(), None).to_numpy(),
+        "ae_types_words": [type_words(t) for t in c["adverse_event_types"]],
+        "adverse_events": words.where(words.notna(), None).to_numpy(),
+    }, columns=PATIENT_COLUMNS)

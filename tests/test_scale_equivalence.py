@@ -66,3 +66,15 @@ def test_case_table_hostile_cells(shipped):
     hostile = dataclasses.replace(view, cases=cases)
     for query in ("", "ärzte", "i̇stanbul", "patient 7"):
         assert_frame_equal(C.case_table(hostile, query), ref.case_table(hostile, query))
+
+
+@pytest.mark.parametrize("which", ["shipped", "synthetic"])
+def test_patient_safety_as_before(which, shipped, synthetic):
+    from lib import safety
+
+    dataset = shipped if which == "shipped" else synthetic
+    for view in _views(dataset):
+        assert_frame_equal(safety.patient_safety(view), ref.patient_safety(view))
+    view = _views(dataset)[0]
+    empty = dataclasses.replace(view, cases=view.cases.iloc[:0])
+    assert_frame_equal(safety.patient_safety(empty), ref.patient_safety(empty))
