@@ -120,3 +120,68 @@ def patient_safety(view):
         "ae_types_words": [type_words(t) for t in c["adverse_event_types"]],
         "adverse_events": words.where(words.notna(), None).to_numpy(),
     }, columns=PATIENT_COLUMNS)
+
+
+# ---------------------------------------------------------------------------
+# lib.dosing
+# ---------------------------------------------------------------------------
+
+from lib.citations import cohort_labels  # noqa: E402
+from lib.data import map_distinct  # noqa: E402
+from lib.dosing import (POINT_COLUMNS, UNITS, _first_source, _offsets, _route_codes, _routes,  # noqa: E402
+                        case_outcome, cohort_outcome)
+from lib.summaries import without_covered_subgroups  # noqa: E402
+
+
+def dose_points(view: FilteredView, unit: str = "mg_kg_day") -> pd.DataFrame:
+    if unit not in UNITS:
+        raise ValueError(f"unit must be one of {UNITS}, got {unit!r}")
+    labels = source_labels(view.sources)
+    recs = []
+    col = "dose_mg_kg_day" if unit == "mg_kg_day" else "dose_mg_day"
+    c = view.cases.loc[view.cases[col].notna()] if len(view.cases) else view.cases
+    if len(c):
+        sids = pd.Series(map_distinct(_first_source, c["source_ids"]), index=c.index)
+        dose = c[col].to_numpy(dtype=float)
+        resp = c["response"].astype(object)
+        base = pd.DataFrame({
+            "kind": "case", "row_id": c["case_id"].to_numpy(dtype=object),
+            "row_label": patient_labels(c, view.sources).to_numpy(dtype=object),
+            "condition": c["condition"].to_numpy(dtype=object),
+            "route": map_distinct(_route_codes, c["route"]),
+            "dose": dose, "dose_low": dose, "dose_high": dose, "n": 1,
+            "outcome": map_distinct(case_outcome, resp),
+            "citation": sids.map(lambda x: labels.get(x, x), na_action="ignore").to_numpy(dtype=object),
+            "dose_as_reported": c["dose_as_reported"].to_numpy(dtype=object),
+            "source_id": sids.to_numpy(dtype=object),
+        })
+        base["route"] = base["route"].str.split(";")
+        base = base.explode("route", ignore_index=True)
+        recs.extend(base.itertuples(index=False, name=None))
+    if len(view.cohorts):
+        k = without_covered_subgroups(view.cohorts)
+        lo_col, hi_col = (("dose_mg_kg_day_min", "dose_mg_kg_day_max") if unit == "mg_kg_day"
+                          else ("dose_mg_day_min", "dose_mg_day_max"))
+        lo = k[lo_col].fillna(k[hi_col])
+        hi = k[hi_col].fillna(k[lo_col])
+        row_labels = cohort_labels(k, view.sources)
+        for r, a, b, lab in zip(k.itertuples(index=False), lo, hi, row_labels):
+            if is_blank(a):
+                continue
+            for route in _routes(r.route):
+                recs.append(("cohort", r.cohort_id, lab, r.condition, route, (a + b) / 2, float(a), float(b),
+                             int(r.n) if not is_blank(r.n) else None, cohort_outcome(r.responders, r.n),
+                             labels.get(r.source_id, r.source_id), r.dose_as_reported, r.source_id))
+    df = pd.DataFrame(recs, columns=["kind", "row_id", "row_label", "condition", "route", "dose", "dose_low",
+                                     "dose_high", "n", "outcome", "citation", "dose_as_reported", "source_id"])
+    df["condition_label"] = df["condition"].map(schema.CONDITION_LABELS)
+    route_order = schema.ROUTES + ("not_stated",)
+    df["route_label"] = df["route"].map({**schema.ROUTE_LABELS, "not_stated": "Not stated"})
+    pos = df["route"].map({r: i for i, r in enumerate(route_order)}).astype(float)
+    df["x"] = pos + _offsets(df)
+    df["error_plus"] = df["dose_high"] - df["dose"]
+    df["error_minus"] = df["dose"] - df["dose_low"]
+    for c in ("dose", "dose_low", "dose_high", "x", "error_plus", "error_minus"):
+        df[c] = df[c].astype("float64")
+    df["n"] = pd.array(df["n"].tolist(), dtype="Int64")
+    return df[POINT_COLUMNS].reset_index(drop=True)

@@ -78,3 +78,19 @@ def test_patient_safety_as_before(which, shipped, synthetic):
     view = _views(dataset)[0]
     empty = dataclasses.replace(view, cases=view.cases.iloc[:0])
     assert_frame_equal(safety.patient_safety(empty), ref.patient_safety(empty))
+
+
+@pytest.mark.parametrize("which", ["shipped", "synthetic"])
+def test_dose_points_as_before(which, shipped, synthetic):
+    from lib import dosing
+
+    dataset = shipped if which == "shipped" else synthetic
+    for view in _views(dataset):
+        for unit in dosing.UNITS:
+            assert_frame_equal(dosing.dose_points(view, unit), ref.dose_points(view, unit))
+    view = _views(dataset)[0]
+    for empty in (dataclasses.replace(view, cases=view.cases.iloc[:0]),
+                  dataclasses.replace(view, cohorts=view.cohorts.iloc[:0]),
+                  dataclasses.replace(view, cases=view.cases.iloc[:0], cohorts=view.cohorts.iloc[:0])):
+        for unit in dosing.UNITS:
+            assert_frame_equal(dosing.dose_points(empty, unit), ref.dose_points(empty, unit))
