@@ -148,7 +148,7 @@ def available_analytes(labs: pd.DataFrame) -> list[str]:
     """
     if labs.empty:
         return []
-    present = set(labs.loc[standardised_values(labs).notna().to_numpy(), "analyte"].dropna())
+    present = set(labs.loc[standardised_values(labs).notna().to_numpy(), "analyte"].dropna().unique())
     return [a for a in schema.ANALYTES if a in present]
 
 
@@ -166,9 +166,10 @@ def default_analyte(labs: pd.DataFrame) -> str | None:
 
     def rank(analyte: str) -> tuple[int, int, int]:
         rows = patients.loc[(patients["analyte"] == analyte).to_numpy(dtype=bool)]
-        before = set(rows.loc[(rows["timepoint"] == "before").to_numpy(dtype=bool), "entity_id"])
-        after = set(rows.loc[(rows["timepoint"] == "after").to_numpy(dtype=bool), "entity_id"])
-        return (len(before & after), len(set(rows["entity_id"])), int((usable["analyte"] == analyte).sum()))
+        # sets of the distinct ids (``unique``), not of every row read one by one from an Arrow column
+        before = set(rows.loc[(rows["timepoint"] == "before").to_numpy(dtype=bool), "entity_id"].unique())
+        after = set(rows.loc[(rows["timepoint"] == "after").to_numpy(dtype=bool), "entity_id"].unique())
+        return (len(before & after), rows["entity_id"].nunique(), int((usable["analyte"] == analyte).sum()))
 
     return max(analytes, key=lambda a: (rank(a), -analytes.index(a)))
 
@@ -177,6 +178,9 @@ def _patient_rows(labs: pd.DataFrame, analyte: str) -> pd.DataFrame:
     keep = ((labs["entity_type"] == "case") & (labs["analyte"] == analyte)
             & (labs["statistic"] == "value")).to_numpy(dtype=bool)
     rows = labs.loc[keep, ["entity_id", "timepoint", "day"]].copy()
+    # ids as Python strings (object): the sets, sorts and look-ups of the pairing rule then hash them
+    # directly instead of converting an Arrow column element by element
+    rows["entity_id"] = rows["entity_id"].astype(object)
     rows["value"] = standardised_values(labs.loc[keep]).to_numpy()
     rows["order"] = np.arange(len(rows))
     return rows
@@ -214,7 +218,7 @@ def _pick_after(rows: pd.DataFrame, window: str) -> tuple[pd.DataFrame, pd.Serie
     first = ranked.groupby("entity_id", sort=False).head(1).set_index("entity_id")
     first = first.drop(columns=["dist", "neg_order"])
     # a patient with no dated after value at all: the undated one (last in table order)
-    dated = set(rows.loc[day.notna().to_numpy(), "entity_id"])
+    dated = rows.loc[day.notna().to_numpy(), "entity_id"].unique()
     undated = rows.loc[day.isna().to_numpy() & ~rows["entity_id"].isin(dated).to_numpy()]
     last = undated.sort_values(["entity_id", "order"], kind="mergesort").groupby(
         "entity_id", sort=False).tail(1).set_index("entity_id")
@@ -442,7 +446,7 @@ def lab_coverage(labs: pd.DataFrame, cases: pd.DataFrame, analyte: str) -> LabCo
     LabCoverage
     """
     rows = _patient_rows(labs, analyte)
-    in_view = set(cases["case_id"].dropna())
+    in_view = set(cases["case_id"].dropna().unique())
     with_values = set(rows.loc[rows["value"].notna(), "entity_id"]) & in_view
     return LabCoverage(
         n_cases=len(in_view),

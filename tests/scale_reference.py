@@ -185,3 +185,112 @@ def dose_points(view: FilteredView, unit: str = "mg_kg_day") -> pd.DataFrame:
         df[c] = df[c].astype("float64")
     df["n"] = pd.array(df["n"].tolist(), dtype="Int64")
     return df[POINT_COLUMNS].reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------
+# lib.labs
+# ---------------------------------------------------------------------------
+
+import numpy as np  # noqa: E402
+
+from lib.labs import DEFAULT_WINDOW, PAIR_COLUMNS, LabCoverage, _window, available_analytes  # noqa: E402
+from lib.labs import standardised_values  # noqa: E402
+
+
+def default_analyte(labs) -> str | None:
+    analytes = available_analytes(labs)
+    if not analytes:
+        return None
+    usable = labs.loc[standardised_values(labs).notna().to_numpy()]
+    patients = usable.loc[((usable["entity_type"] == "case") & (usable["statistic"] == "value")).to_numpy(dtype=bool)]
+
+    def rank(analyte: str) -> tuple[int, int, int]:
+        rows = patients.loc[(patients["analyte"] == analyte).to_numpy(dtype=bool)]
+        before = set(rows.loc[(rows["timepoint"] == "before").to_numpy(dtype=bool), "entity_id"])
+        after = set(rows.loc[(rows["timepoint"] == "after").to_numpy(dtype=bool), "entity_id"])
+        return (len(before & after), len(set(rows["entity_id"])), int((usable["analyte"] == analyte).sum()))
+
+    return max(analytes, key=lambda a: (rank(a), -analytes.index(a)))
+
+
+def _patient_rows(labs, analyte: str) :
+    keep = ((labs["entity_type"] == "case") & (labs["analyte"] == analyte)
+            & (labs["statistic"] == "value")).to_numpy(dtype=bool)
+    rows = labs.loc[keep, ["entity_id", "timepoint", "day"]].copy()
+    rows["value"] = standardised_values(labs.loc[keep]).to_numpy()
+    rows["order"] = np.arange(len(rows))
+    return rows
+
+
+def _pick(rows: pd.DataFrame) :
+    if rows.empty:
+        return rows.assign(n_values=pd.Series([], dtype=np.int64)).set_index("entity_id")
+    ranked = rows.assign(
+        has_day=rows["day"].notna().astype(int),
+        day_key=rows["day"].fillna(-np.inf),
+    ).sort_values(["entity_id", "has_day", "day_key", "order"], kind="mergesort")
+    counts = ranked.groupby("entity_id", sort=False).size()
+    last = ranked.groupby("entity_id", sort=False).tail(1).set_index("entity_id")
+    last["n_values"] = counts.reindex(last.index).astype(np.int64)
+    return last
+
+
+def _pick_after(rows: pd.DataFrame, window: str) -> tuple[pd.DataFrame, pd.Series]:
+    target, lo, hi = _window(window)
+    counts = rows.groupby("entity_id", sort=False).size()
+    day = rows["day"].astype(float)
+    inside = rows.loc[(day >= lo).to_numpy() & (day <= hi).to_numpy()]
+    ranked = inside.assign(dist=(inside["day"].astype(float) - target).abs(),
+                           neg_order=-inside["order"]).sort_values(
+        ["entity_id", "dist", "day", "neg_order"], kind="mergesort")
+    first = ranked.groupby("entity_id", sort=False).head(1).set_index("entity_id")
+    first = first.drop(columns=["dist", "neg_order"])
+    # a patient with no dated after value at all: the undated one (last in table order)
+    dated = set(rows.loc[day.notna().to_numpy(), "entity_id"])
+    undated = rows.loc[day.isna().to_numpy() & ~rows["entity_id"].isin(dated).to_numpy()]
+    last = undated.sort_values(["entity_id", "order"], kind="mergesort").groupby(
+        "entity_id", sort=False).tail(1).set_index("entity_id")
+    chosen = pd.concat([first, last[first.columns] if len(last) else last.reindex(columns=first.columns)])
+    chosen["n_values"] = counts.reindex(chosen.index).astype(np.int64)
+    used = pd.Series(1, index=chosen.index).reindex(counts.index).fillna(0)
+    not_used = (counts - used).astype(np.int64)
+    return chosen, not_used
+
+
+def lab_pairs(labs, analyte: str, window: str = DEFAULT_WINDOW) :
+    if analyte not in schema.ANALYTE_UNITS:
+        raise ValueError(f"unknown analyte {analyte!r}")
+    _window(window)
+    rows = _patient_rows(labs, analyte)
+    rows = rows.loc[rows["value"].notna()]
+    before = _pick(rows.loc[rows["timepoint"] == "before"])
+    after, not_used = _pick_after(rows.loc[rows["timepoint"] == "after"], window)
+    all_after = rows.loc[rows["timepoint"] == "after"].groupby("entity_id").size()
+    ids = sorted(set(before.index) | set(all_after.index))
+    b = before.reindex(ids)
+    a = after.reindex(ids)
+    out = pd.DataFrame({
+        "entity_id": pd.Series(ids, dtype=object),
+        "before": b["value"].to_numpy(dtype=float),
+        "after": a["value"].to_numpy(dtype=float),
+        "unit": pd.Series([schema.ANALYTE_UNITS[analyte]] * len(ids), dtype=object),
+        "before_day": b["day"].to_numpy(dtype=float),
+        "after_day": a["day"].to_numpy(dtype=float),
+        "n_before_values": b["n_values"].fillna(0).to_numpy(dtype=np.int64),
+        "n_after_values": all_after.reindex(ids).fillna(0).to_numpy(dtype=np.int64),
+        "n_after_not_used": not_used.reindex(ids).fillna(0).to_numpy(dtype=np.int64),
+    })
+    out.insert(3, "change", out["after"] - out["before"])
+    return out[list(PAIR_COLUMNS)]
+
+
+def lab_coverage(labs, cases, analyte):
+    rows = _patient_rows(labs, analyte)
+    in_view = set(cases["case_id"].dropna())
+    with_values = set(rows.loc[rows["value"].notna(), "entity_id"]) & in_view
+    return LabCoverage(
+        n_cases=len(in_view),
+        n_with_values=len(with_values),
+        n_without_values=len(in_view) - len(with_values),
+        n_rows_unstandardised=int(rows["value"].isna().sum()),
+    )

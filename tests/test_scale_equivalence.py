@@ -94,3 +94,50 @@ def test_dose_points_as_before(which, shipped, synthetic):
                   dataclasses.replace(view, cases=view.cases.iloc[:0], cohorts=view.cohorts.iloc[:0])):
         for unit in dosing.UNITS:
             assert_frame_equal(dosing.dose_points(empty, unit), ref.dose_points(empty, unit))
+
+
+def _with_odd_labs(view, seed=0):
+    """The view's labs with undated, duplicated and out-of-window values mixed in (the pairing rule's edge cases)."""
+    labs = view.labs
+    if labs.empty:
+        return view
+    rng = np.random.default_rng(seed)
+    extra = labs.sample(n=min(len(labs), 400), replace=True, random_state=seed).copy()
+    day = extra["day"].to_numpy(dtype=float).copy()
+    pick = rng.integers(0, 4, len(extra))
+    day[pick == 0] = np.nan
+    day[pick == 1] = rng.integers(-30, 200, int((pick == 1).sum()))
+    extra["day"] = day
+    extra["value_std"] = extra["value_std"] * rng.uniform(0.5, 1.5, len(extra))
+    return dataclasses.replace(view, labs=pd.concat([labs, extra], ignore_index=True))
+
+
+@pytest.mark.parametrize("which", ["shipped", "synthetic"])
+def test_lab_pairs_and_coverage_as_before(which, shipped, synthetic):
+    from lib import labs, schema
+
+    dataset = shipped if which == "shipped" else synthetic
+    for i, view in enumerate(_views(dataset, STATES[:2])):
+        for v in (view, _with_odd_labs(view, i)):
+            assert labs.default_analyte(v.labs) == ref.default_analyte(v.labs)
+            for analyte in labs.available_analytes(v.labs) or schema.ANALYTES[:1]:
+                assert labs.lab_coverage(v.labs, v.cases, analyte) == ref.lab_coverage(v.labs, v.cases, analyte)
+                for window in labs.PAIRING_WINDOWS:
+                    assert_frame_equal(labs.lab_pairs(v.labs, analyte, window), ref.lab_pairs(v.labs, analyte, window))
+
+
+@pytest.mark.parametrize("which", ["shipped", "synthetic"])
+def test_summary_as_before(which, shipped, synthetic, monkeypatch):
+    """The whole evidence summary (both details, every pairing window) with the per-row lab pairing swapped back in."""
+    from lib import evidence_summary, labs
+
+    dataset = shipped if which == "shipped" else synthetic
+    for i, view in enumerate(_views(dataset, STATES[:2])):
+        view = _with_odd_labs(view, i)
+        for detail in evidence_summary.DETAILS:
+            for window in ("d3", "d28"):
+                new = evidence_summary.build_summary(view, detail, labs_window=window)
+                with monkeypatch.context() as m:
+                    m.setattr(labs, "lab_pairs", ref.lab_pairs)
+                    old = evidence_summary.build_summary(view, detail, labs_window=window)
+                assert new == old
