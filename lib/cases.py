@@ -324,7 +324,7 @@ def case_sources(view: FilteredView, case_ids) -> pd.DataFrame:
     """The sources (every one a case lists, not only the first) of the given cases, in the order of ``view.sources``."""
     ids = pd.Series(list(case_ids), dtype=object).unique()
     # object arrays: a hash look-up per row (an Arrow string column's ``isin`` converts every id one by one)
-    listed = pd.Series(view.cases["case_id"].to_numpy(dtype=object)).isin(ids).to_numpy(dtype=bool)
+    listed = pd.Series(view.cases["case_id"].to_numpy(dtype=object), dtype=object).isin(ids).to_numpy(dtype=bool)
     wanted: set[str] = set()
     for sids in pd.Series(view.cases["source_ids"].to_numpy(dtype=object)[listed], dtype=object).unique():
         if not is_blank(sids):
