@@ -294,3 +294,41 @@ def lab_coverage(labs, cases, analyte):
         n_without_values=len(in_view) - len(with_values),
         n_rows_unstandardised=int(rows["value"].isna().sum()),
     )
+
+
+# ---------------------------------------------------------------------------
+# lib.outcomes
+# ---------------------------------------------------------------------------
+
+import math  # noqa: E402
+
+
+def outcomes_dose_band(dose_mg_kg_day):
+    from lib.outcomes import DOSE_BAND_EDGES, DOSE_BANDS
+
+    d = pd.to_numeric(dose_mg_kg_day, errors="coerce").to_numpy(dtype=float)
+    idx = np.searchsorted(np.array(DOSE_BAND_EDGES), d, side="right")
+    out = [None if math.isnan(v) else DOSE_BANDS[i] for v, i in zip(d, idx)]
+    return pd.Series(out, dtype=object, index=dose_mg_kg_day.index)
+
+
+def outcomes_group_order(by, keys):
+    from lib.outcomes import _VOCAB
+
+    present = [k for k in dict.fromkeys(keys) if k is not None]
+    if by == "route":
+        def rank(k):
+            return tuple(schema.ROUTES.index(p) if p in schema.ROUTES else len(schema.ROUTES)
+                         for p in k.split(";")), k
+        ordered = sorted(present, key=rank)
+    else:
+        vocab = _VOCAB.get(by, ((), {}))[0]
+        ordered = [v for v in vocab if v in present] + sorted(k for k in present if k not in vocab)
+    if any(k is None for k in keys):
+        ordered.append(None)
+    return ordered
+
+
+def outcomes_group_masks(keys):
+    """The per-group masks as they were: ``keys.isna()`` for None, else ``keys.eq(key)``."""
+    return lambda key: (keys.isna() if key is None else keys.eq(key)).to_numpy(dtype=bool)

@@ -141,3 +141,34 @@ def test_summary_as_before(which, shipped, synthetic, monkeypatch):
                     m.setattr(labs, "lab_pairs", ref.lab_pairs)
                     old = evidence_summary.build_summary(view, detail, labs_window=window)
                 assert new == old
+
+
+def test_outcomes_dose_band_as_before():
+    from lib import outcomes
+
+    rng = np.random.default_rng(1)
+    doses = np.concatenate([rng.uniform(-1, 30, 500), [np.nan, 0, 2, 5, 10, 1.999999, 1e9, -np.inf, np.inf]])
+    for values in (pd.Series(doses), pd.Series(doses, index=np.arange(len(doses)) * 3), pd.Series([], dtype=float),
+                   pd.Series(pd.array([1.0, None, 7.0], dtype="Float64"))):
+        pd.testing.assert_series_equal(outcomes.dose_band(values), ref.outcomes_dose_band(values))
+
+
+@pytest.mark.parametrize("which", ["shipped", "synthetic"])
+def test_outcomes_by_subgroup_as_before(which, shipped, synthetic, monkeypatch):
+    """response_by, deaths_by and km_by with the per-row group order and masks swapped back in."""
+    from lib import outcomes
+
+    dataset = shipped if which == "shipped" else synthetic
+    for view in _views(dataset, STATES[:3]):
+        for by in outcomes.SUBGROUPS:
+            new = (outcomes.response_by(view.cases, by), outcomes.deaths_by(view.cases, by))
+            new_km = outcomes.km_by(view.cases, by)
+            with monkeypatch.context() as m:
+                m.setattr(outcomes, "_group_order", ref.outcomes_group_order)
+                m.setattr(outcomes, "_group_masks", ref.outcomes_group_masks)
+                m.setattr(outcomes, "dose_band", ref.outcomes_dose_band)
+                old = (outcomes.response_by(view.cases, by), outcomes.deaths_by(view.cases, by))
+                old_km = outcomes.km_by(view.cases, by)
+            for a, b in zip(new, old):
+                assert_frame_equal(a, b)
+            assert repr(new_km) == repr(old_km)
