@@ -172,3 +172,16 @@ def test_outcomes_by_subgroup_as_before(which, shipped, synthetic, monkeypatch):
             for a, b in zip(new, old):
                 assert_frame_equal(a, b)
             assert repr(new_km) == repr(old_km)
+
+
+def test_lab_pairs_edge_tables_as_before(shipped):
+    """No rows, one side only, one patient: the same frame (columns and dtypes) as the per-row rule."""
+    from lib import labs
+
+    all_labs = apply_filters(shipped, FilterState()).labs
+    analyte = labs.default_analyte(all_labs)
+    mine = all_labs.loc[(all_labs["analyte"] == analyte).to_numpy(dtype=bool)]
+    for table in (all_labs.iloc[:0], mine.loc[(mine["timepoint"] == "before").to_numpy(dtype=bool)],
+                  mine.loc[(mine["timepoint"] == "after").to_numpy(dtype=bool)], mine.iloc[:1]):
+        for window in labs.PAIRING_WINDOWS:
+            assert_frame_equal(labs.lab_pairs(table, analyte, window), ref.lab_pairs(table, analyte, window))
