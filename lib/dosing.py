@@ -29,7 +29,7 @@ import pandas as pd
 
 from lib import schema
 from lib.data import is_blank, map_distinct
-from lib.citations import cohort_labels, patient_labels, patient_words, source_labels, subgroup_text
+from lib.citations import cohort_labels, patient_labels, source_labels, subgroup_text
 from lib.data import Dataset
 from lib.filters import FilteredView, FilterState, apply_filters, describe_item
 from lib.links import doi_url, pubmed_url
@@ -241,7 +241,9 @@ def dose_table(view: FilteredView) -> pd.DataFrame:
         do = {sid: link(sid, "doi", doi_url) for sid in sids.dropna().unique()}
         resp = cases["response"].astype(object)
         row_labels = patient_labels(cases, view.sources)
-        who = [patient_words(cid, lab) for cid, lab in zip(cases["case_id"], cases["patient_label"])]
+        from lib.cases import patient_column  # here: lib.cases imports this module
+
+        who = patient_column(cases)  # patient_words of every case, column-wise
         frames.append(pd.DataFrame({
             "kind": "case", "row_id": cases["case_id"].to_numpy(dtype=object),
             "row_label": row_labels.to_numpy(dtype=object), "who": who,
@@ -257,9 +259,9 @@ def dose_table(view: FilteredView) -> pd.DataFrame:
             "escalated": cases["escalated"].astype(object).to_numpy(), "n": 1,
             "outcome": map_distinct(case_outcome, resp),
             "source_id": sids.to_numpy(dtype=object),
-            "citation": sids.map(lambda x: labels.get(x, x), na_action="ignore").to_numpy(dtype=object),
-            "pubmed_url": sids.map(pm.get, na_action="ignore").to_numpy(dtype=object),
-            "doi_url": sids.map(do.get, na_action="ignore").to_numpy(dtype=object),
+            "citation": map_distinct(lambda x: x if x is None else labels.get(x, x), sids),
+            "pubmed_url": map_distinct(lambda x: x if x is None else pm.get(x), sids),
+            "doi_url": map_distinct(lambda x: x if x is None else do.get(x), sids),
         }, columns=TABLE_COLUMNS))
     cohorts = view.cohorts.loc[_has_dose_cohort(view.cohorts)] if len(view.cohorts) else view.cohorts
     if len(cohorts):

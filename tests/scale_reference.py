@@ -332,3 +332,85 @@ def outcomes_group_order(by, keys):
 def outcomes_group_masks(keys):
     """The per-group masks as they were: ``keys.isna()`` for None, else ``keys.eq(key)``."""
     return lambda key: (keys.isna() if key is None else keys.eq(key)).to_numpy(dtype=bool)
+
+
+# ---------------------------------------------------------------------------
+# lib.dosing.dose_table
+# ---------------------------------------------------------------------------
+
+from lib.dosing import TABLE_COLUMNS as DOSE_TABLE_COLUMNS  # noqa: E402
+from lib.dosing import _has_dose_case, _has_dose_cohort, cohort_who  # noqa: E402
+from lib.citations import patient_words  # noqa: E402,F811
+
+
+def dose_table_ref(view: FilteredView) -> pd.DataFrame:
+    labels = source_labels(view.sources)
+    src = view.sources.set_index("source_id")
+
+    def link(sid, col, fn):
+        return fn(src.at[sid, col]) if sid in src.index and not is_blank(src.at[sid, col]) else None
+
+    frames = []
+    cases = view.cases.loc[_has_dose_case(view.cases)] if len(view.cases) else view.cases
+    if len(cases):
+        sids = pd.Series(map_distinct(_first_source, cases["source_ids"]), index=cases.index)
+        pm = {sid: link(sid, "pmid", pubmed_url) for sid in sids.dropna().unique()}
+        do = {sid: link(sid, "doi", doi_url) for sid in sids.dropna().unique()}
+        resp = cases["response"].astype(object)
+        row_labels = patient_labels(cases, view.sources)
+        who = [patient_words(cid, lab) for cid, lab in zip(cases["case_id"], cases["patient_label"])]
+        frames.append(pd.DataFrame({
+            "kind": "case", "row_id": cases["case_id"].to_numpy(dtype=object),
+            "row_label": row_labels.to_numpy(dtype=object), "who": who,
+            "condition": cases["condition"].to_numpy(dtype=object), "trigger": cases["trigger"].to_numpy(dtype=object),
+            "age_band": cases["_age_band"].to_numpy(dtype=object), "route": cases["route"].to_numpy(dtype=object),
+            "per_dose": map_distinct(dose_words, cases["dose_amount"], cases["dose_amount_unit"],
+                                     cases["dose_interval_h"], cases["route"]),
+            "dose_as_reported": cases["dose_as_reported"].to_numpy(dtype=object),
+            "dose_mg_kg_day": cases["dose_mg_kg_day"].to_numpy(dtype=float), "dose_mg_kg_day_min": np.nan,
+            "dose_mg_kg_day_max": np.nan, "dose_mg_day": cases["dose_mg_day"].to_numpy(dtype=float),
+            "dose_mg_day_min": np.nan, "dose_mg_day_max": np.nan,
+            "duration_days": cases["duration_days"].to_numpy(dtype=float),
+            "escalated": cases["escalated"].astype(object).to_numpy(), "n": 1,
+            "outcome": map_distinct(case_outcome, resp),
+            "source_id": sids.to_numpy(dtype=object),
+            "citation": sids.map(lambda x: labels.get(x, x), na_action="ignore").to_numpy(dtype=object),
+            "pubmed_url": sids.map(pm.get, na_action="ignore").to_numpy(dtype=object),
+            "doi_url": sids.map(do.get, na_action="ignore").to_numpy(dtype=object),
+        }, columns=DOSE_TABLE_COLUMNS))
+    cohorts = view.cohorts.loc[_has_dose_cohort(view.cohorts)] if len(view.cohorts) else view.cohorts
+    if len(cohorts):
+        sids = cohorts["source_id"].astype(object)
+        frames.append(pd.DataFrame({
+            "kind": "cohort", "row_id": cohorts["cohort_id"].to_numpy(dtype=object),
+            "row_label": cohort_labels(cohorts, view.sources).to_numpy(dtype=object),
+            "who": cohort_who(cohorts).to_numpy(dtype=object),
+            "condition": cohorts["condition"].to_numpy(dtype=object),
+            "trigger": cohorts["trigger"].to_numpy(dtype=object),
+            "age_band": cohorts["_age_band"].to_numpy(dtype=object), "route": cohorts["route"].to_numpy(dtype=object),
+            "per_dose": [dose_words(None, None, h, r) for h, r in zip(cohorts["dose_interval_h"], cohorts["route"])],
+            "dose_as_reported": cohorts["dose_as_reported"].to_numpy(dtype=object),
+            "dose_mg_kg_day": np.nan,
+            "dose_mg_kg_day_min": cohorts["dose_mg_kg_day_min"].to_numpy(dtype=float),
+            "dose_mg_kg_day_max": cohorts["dose_mg_kg_day_max"].to_numpy(dtype=float),
+            "dose_mg_day": np.nan,
+            "dose_mg_day_min": cohorts["dose_mg_day_min"].to_numpy(dtype=float),
+            "dose_mg_day_max": cohorts["dose_mg_day_max"].to_numpy(dtype=float),
+            "duration_days": cohorts["duration_days"].to_numpy(dtype=float),
+            "escalated": None,
+            "n": [None if is_blank(v) else int(v) for v in cohorts["n"]],
+            "outcome": [cohort_outcome(r, n) for r, n in zip(cohorts["responders"], cohorts["n"])],
+            "source_id": sids.to_numpy(dtype=object),
+            "citation": sids.map(lambda x: labels.get(x, x)).to_numpy(dtype=object),
+            "pubmed_url": [link(sid, "pmid", pubmed_url) for sid in sids],
+            "doi_url": [link(sid, "doi", doi_url) for sid in sids],
+        }, columns=DOSE_TABLE_COLUMNS))
+    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=DOSE_TABLE_COLUMNS)
+    for col in ("dose_mg_kg_day", "dose_mg_kg_day_min", "dose_mg_kg_day_max", "dose_mg_day", "dose_mg_day_min",
+                "dose_mg_day_max", "duration_days"):
+        out[col] = pd.to_numeric(out[col], errors="coerce").astype("float64")
+    for col in ("per_dose", "escalated", "dose_as_reported", "pubmed_url", "doi_url"):
+        values = out[col].astype(object)
+        out[col] = values.where(values.notna(), None)
+    out["n"] = pd.array(out["n"].tolist(), dtype="Int64")
+    return out

@@ -185,3 +185,12 @@ def test_lab_pairs_edge_tables_as_before(shipped):
                   mine.loc[(mine["timepoint"] == "after").to_numpy(dtype=bool)], mine.iloc[:1]):
         for window in labs.PAIRING_WINDOWS:
             assert_frame_equal(labs.lab_pairs(table, analyte, window), ref.lab_pairs(table, analyte, window))
+
+
+@pytest.mark.parametrize("which", ["shipped", "synthetic"])
+def test_dose_table_as_before(which, shipped, synthetic):
+    from lib import dosing
+
+    dataset = shipped if which == "shipped" else synthetic
+    for view in _views(dataset):
+        assert_frame_equal(dosing.dose_table(view), ref.dose_table_ref(view))
