@@ -348,11 +348,9 @@ def dose_points(view: FilteredView, unit: str = "mg_kg_day") -> pd.DataFrame:
             "dose_as_reported": c["dose_as_reported"].to_numpy(dtype=object),
             "source_id": sids,
         })
-        # one row per route: repeat each row by its number of routes (no per-row Python)
-        routes = pd.Series(base["route"].to_numpy(dtype=object), dtype=object).str.split(";")
-        repeat = routes.str.len().to_numpy(dtype=np.int64)
-        base = base.iloc[np.repeat(np.arange(len(base)), repeat)].reset_index(drop=True)
-        base["route"] = np.concatenate(routes.to_numpy()).astype(object) if len(base) else base["route"]
+        take, route = _one_per_route(base["route"].to_numpy(dtype=object))
+        base = base.iloc[take].reset_index(drop=True)
+        base["route"] = route
         parts.append(base)
     if len(view.cohorts):
         recs = []
@@ -386,6 +384,23 @@ def dose_points(view: FilteredView, unit: str = "mg_kg_day") -> pd.DataFrame:
         df[c] = df[c].astype("float64")
     df["n"] = pd.array(df["n"].tolist(), dtype="Int64")
     return df[POINT_COLUMNS].reset_index(drop=True)
+
+
+def _one_per_route(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each row once per route in its ``;``-joined route codes (as ``str.split`` then ``explode``), column-wise.
+
+    Returns the row positions to take (each repeated by its number of routes) and the route of each
+    resulting row. The codes are split once per distinct value, not once per row.
+    """
+    which, distinct = pd.factorize(pd.Series(codes, dtype=object), use_na_sentinel=False)
+    split = [str(v).split(";") for v in distinct]
+    table = np.empty((len(split), max(map(len, split), default=0)), dtype=object)
+    for i, items in enumerate(split):
+        table[i, :len(items)] = items
+    repeat = np.array([len(items) for items in split], dtype=np.int64)[which]
+    take = np.repeat(np.arange(len(codes)), repeat)
+    nth = np.arange(len(take)) - np.repeat(np.cumsum(repeat) - repeat, repeat)  # 0, 1, ... within each row
+    return take, table[which[take], nth]
 
 
 def _joined_lists(columns) -> list:
