@@ -9,11 +9,13 @@ stay numbers (NaN when not stated) so that columns sort. Pure pandas.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from lib import schema
-from lib.citations import TextInWords, cohort_labels, patient_labels, patient_words, source_labels, text_in_words
-from lib.data import is_blank, public_columns
+from lib.citations import (_CASE_NUMBER, TextInWords, _own_words, cohort_labels, patient_labels, patient_words,
+                            source_labels, text_in_words)
+from lib.data import is_blank, map_distinct, public_columns
 from lib.dosing import dose_words
 from lib.filters import FilteredView
 from lib.links import doi_url, pubmed_url
@@ -206,18 +208,27 @@ def search_cases(view: FilteredView, query: str = "") -> pd.DataFrame:
     src = view.sources.drop_duplicates("source_id").set_index("source_id")
     authors = src["authors"].to_dict() if "authors" in src.columns else {}
     first = src["first_author"].to_dict()
-    canon = cases["_source_id"].astype(object)
+    canon = cases["_source_id"]
     text_cols = ["trigger_detail", "country", "variant_as_reported", "il1rn_variant_c", "il1rn_variant_p",
                  "dose_as_reported", "note", "patient_label", "age_as_reported"]
-    parts = [cases[c].astype(object).where(cases[c].notna(), "").astype(str) for c in text_cols]
-    parts.append(patient_labels(cases, view.sources).astype(str))
-    parts.append(cases["condition"].map(schema.CONDITION_LABELS).fillna("").astype(str))
-    parts.append(cases["trigger"].map(schema.TRIGGER_LABELS).fillna("").astype(str))
-    parts.append(canon.map(lambda s: "" if is_blank(authors.get(s)) else str(authors.get(s))).astype(str))
-    parts.append(canon.map(lambda s: "" if is_blank(first.get(s)) else str(first.get(s))).astype(str))
-    hay = pd.concat(parts, axis=1).apply(lambda r: " ".join(r).lower(), axis=1)
-    keep = hay.map(lambda h: query in h).to_numpy(dtype=bool)
+    parts = [_text_or_empty(cases[c]) for c in text_cols]
+    parts.append(patient_labels(cases, view.sources).to_numpy(dtype=object))
+    parts.append(map_distinct(lambda v: schema.CONDITION_LABELS.get(v, ""), cases["condition"]))
+    parts.append(map_distinct(lambda v: schema.TRIGGER_LABELS.get(v, ""), cases["trigger"]))
+    parts.append(map_distinct(lambda s: "" if is_blank(authors.get(s)) else str(authors.get(s)), canon))
+    parts.append(map_distinct(lambda s: "" if is_blank(first.get(s)) else str(first.get(s)), canon))
+    # one haystack per row, joined and searched column-wise (Python's str.lower and ``in`` on object
+    # arrays: the same case folding and substring rule as a per-row join)
+    hay = pd.Series(parts[0], dtype=object)
+    for part in parts[1:]:
+        hay = hay + " " + pd.Series(part, dtype=object)
+    keep = hay.str.lower().str.contains(query, regex=False).to_numpy(dtype=bool)
     return cases.loc[keep]
+
+
+def _text_or_empty(values: pd.Series) -> np.ndarray:
+    """A text column as Python strings for searching: ``str(v)``, and "" where missing (an object array)."""
+    return map_distinct(lambda v: "" if v is None else str(v), values)
 
 
 def _words_for(view: FilteredView, words: TextInWords | None) -> TextInWords:
@@ -243,40 +254,65 @@ def case_table(view: FilteredView, query: str = "", words: TextInWords | None = 
     cases = search_cases(view, query)
     src = view.sources.drop_duplicates("source_id").set_index("source_id")
     labels = source_labels(view.sources)
-    canon = cases["_source_id"].astype(object)
+    canon = cases["_source_id"]
     pubmed = {k: pubmed_url(v) for k, v in src["pmid"].items()}
     doi = {k: doi_url(v) for k, v in src["doi"].items()}
-    age_text = [str(v) if not is_blank(v) else category_words(g, schema.AGE_GROUP_LABELS)
-                for v, g in zip(cases["age_as_reported"], cases["age_group"])]
-
     words = _words_for(view, words)
 
-    def text(series):
-        return [words(v) for v in series]
+    # every cell below is made once per distinct value (or combination) of the columns it reads, not
+    # once per row: at 10^6 cases a column has a few thousand distinct values at most (ids aside)
+    def each(fn, *columns) -> list:
+        return map_distinct(fn, *columns).tolist()  # a list: the column's dtype is inferred as before
+
+    def category(labels_of):
+        return lambda v: category_words(v, labels_of)
 
     table = pd.DataFrame({
-        "Patient": [patient_words(c, p) for c, p in zip(cases["case_id"], cases["patient_label"])],
-        "Study": canon.map(lambda s: labels.get(s, "Unidentified publication")).to_numpy(dtype=object),
-        "Condition": [category_words(v, schema.CONDITION_LABELS) for v in cases["condition"]],
-        "Trigger": [category_words(v, schema.TRIGGER_LABELS) for v in cases["trigger"]],
-        "Trigger as reported": text(cases["trigger_detail"]),
+        "Patient": patient_column(cases),
+        "Study": map_distinct(lambda s: labels.get(s, "Unidentified publication"), canon),
+        "Condition": each(category(schema.CONDITION_LABELS), cases["condition"]),
+        "Trigger": each(category(schema.TRIGGER_LABELS), cases["trigger"]),
+        "Trigger as reported": each(words, cases["trigger_detail"]),
         "Age (years)": cases["age_years"].to_numpy(dtype=float),
-        "Age as reported": age_text,
-        "Sex": [category_words(v, SEX_LABELS) for v in cases["sex"]],
-        "Country": text(cases["country"]),
-        "Route": [list_words(v, schema.ROUTE_LABELS) for v in cases["route"]],
-        "Dose per administration": [dose_words(a, u, h, r) for a, u, h, r in zip(
-            cases["dose_amount"], cases["dose_amount_unit"], cases["dose_interval_h"], cases["route"])],
+        "Age as reported": each(lambda v, g: str(v) if not is_blank(v) else category_words(g, schema.AGE_GROUP_LABELS),
+                                cases["age_as_reported"], cases["age_group"]),
+        "Sex": each(category(SEX_LABELS), cases["sex"]),
+        "Country": each(words, cases["country"]),
+        "Route": each(lambda v: list_words(v, schema.ROUTE_LABELS), cases["route"]),
+        "Dose per administration": each(dose_words, cases["dose_amount"], cases["dose_amount_unit"],
+                                        cases["dose_interval_h"], cases["route"]),
         "Dose (mg/kg/day)": cases["dose_mg_kg_day"].to_numpy(dtype=float),
         "Dose (mg/day)": cases["dose_mg_day"].to_numpy(dtype=float),
-        "Response": [category_words(v, schema.RESPONSE_LABELS) for v in cases["response"]],
-        "Survival": [DEATH_LABELS.get(_bool(v)) for v in cases["death"]],
-        "PubMed": canon.map(lambda s: pubmed.get(s)).to_numpy(dtype=object),
-        "DOI": canon.map(lambda s: doi.get(s)).to_numpy(dtype=object),
+        "Response": each(category(schema.RESPONSE_LABELS), cases["response"]),
+        "Survival": each(lambda v: DEATH_LABELS.get(_bool(v)), cases["death"]),
+        "PubMed": map_distinct(lambda s: pubmed.get(s), canon),
+        "DOI": map_distinct(lambda s: doi.get(s), canon),
     }, columns=TABLE_COLUMNS, index=pd.Index(cases["case_id"].to_numpy(dtype=object), name="case_id"))
     if "_origin" in cases.columns:
-        table.insert(1, "Origin", [category_words(v, ORIGIN_LABELS) for v in cases["_origin"]])
+        table.insert(1, "Origin", each(category(ORIGIN_LABELS), cases["_origin"]))
     return table
+
+
+def patient_column(cases: pd.DataFrame) -> list:
+    """:func:`lib.citations.patient_words` of every case, column-wise (a list, one per row).
+
+    The patient's own label is put in words once per distinct label; the others are named from
+    their case number (``...-p3`` -> ``Patient 3``), found by one regular-expression pass with
+    Python's ``re`` (the same pattern and rule as ``patient_words``).
+    """
+    if len(cases) == 0:
+        return []
+    labels = cases["patient_label"] if "patient_label" in cases.columns else pd.Series([None] * len(cases))
+    own = map_distinct(_own_words, labels)
+    missing = np.flatnonzero(pd.isna(own))
+    if len(missing):
+        ids = pd.Series(cases["case_id"].to_numpy(dtype=object)[missing], dtype=object)
+        ids = ids.where(ids.notna(), "")
+        if pd.api.types.infer_dtype(ids, skipna=False) not in ("string", "empty"):
+            ids = ids.map(lambda v: str(v or ""))  # ids that are not text: str(case_id or "") as patient_words
+        digits = ids.str.extract(_CASE_NUMBER.pattern, expand=False).astype(object)
+        own[missing] = map_distinct(lambda d: "Patient" if d is None else f"Patient {int(d)}", digits)
+    return own.tolist()
 
 
 def case_options(table: pd.DataFrame) -> dict[str, str]:
@@ -286,10 +322,12 @@ def case_options(table: pd.DataFrame) -> dict[str, str]:
 
 def case_sources(view: FilteredView, case_ids) -> pd.DataFrame:
     """The sources (every one a case lists, not only the first) of the given cases, in the order of ``view.sources``."""
-    ids = set(case_ids)
+    ids = pd.Series(list(case_ids), dtype=object).unique()
+    # object arrays: a hash look-up per row (an Arrow string column's ``isin`` converts every id one by one)
+    listed = pd.Series(view.cases["case_id"].to_numpy(dtype=object), dtype=object).isin(ids).to_numpy(dtype=bool)
     wanted: set[str] = set()
-    for cid, sids in zip(view.cases["case_id"], view.cases["source_ids"]):
-        if cid in ids and not is_blank(sids):
+    for sids in pd.Series(view.cases["source_ids"].to_numpy(dtype=object)[listed], dtype=object).unique():
+        if not is_blank(sids):
             wanted.update(s for s in str(sids).split(";") if s)
     return view.sources.loc[view.sources["source_id"].isin(list(wanted)).to_numpy(dtype=bool)]
 

@@ -29,7 +29,7 @@ import pandas as pd
 
 from lib import schema
 from lib.data import is_blank, map_distinct
-from lib.citations import cohort_labels, patient_labels, patient_words, source_labels, subgroup_text
+from lib.citations import cohort_labels, patient_labels, source_labels, subgroup_text
 from lib.data import Dataset
 from lib.filters import FilteredView, FilterState, apply_filters, describe_item
 from lib.links import doi_url, pubmed_url
@@ -241,7 +241,9 @@ def dose_table(view: FilteredView) -> pd.DataFrame:
         do = {sid: link(sid, "doi", doi_url) for sid in sids.dropna().unique()}
         resp = cases["response"].astype(object)
         row_labels = patient_labels(cases, view.sources)
-        who = [patient_words(cid, lab) for cid, lab in zip(cases["case_id"], cases["patient_label"])]
+        from lib.cases import patient_column  # here: lib.cases imports this module
+
+        who = patient_column(cases)  # patient_words of every case, column-wise
         frames.append(pd.DataFrame({
             "kind": "case", "row_id": cases["case_id"].to_numpy(dtype=object),
             "row_label": row_labels.to_numpy(dtype=object), "who": who,
@@ -257,9 +259,9 @@ def dose_table(view: FilteredView) -> pd.DataFrame:
             "escalated": cases["escalated"].astype(object).to_numpy(), "n": 1,
             "outcome": map_distinct(case_outcome, resp),
             "source_id": sids.to_numpy(dtype=object),
-            "citation": sids.map(lambda x: labels.get(x, x), na_action="ignore").to_numpy(dtype=object),
-            "pubmed_url": sids.map(pm.get, na_action="ignore").to_numpy(dtype=object),
-            "doi_url": sids.map(do.get, na_action="ignore").to_numpy(dtype=object),
+            "citation": map_distinct(lambda x: x if x is None else labels.get(x, x), sids),
+            "pubmed_url": map_distinct(lambda x: x if x is None else pm.get(x), sids),
+            "doi_url": map_distinct(lambda x: x if x is None else do.get(x), sids),
         }, columns=TABLE_COLUMNS))
     cohorts = view.cohorts.loc[_has_dose_cohort(view.cohorts)] if len(view.cohorts) else view.cohorts
     if len(cohorts):
@@ -327,28 +329,31 @@ def dose_points(view: FilteredView, unit: str = "mg_kg_day") -> pd.DataFrame:
     if unit not in UNITS:
         raise ValueError(f"unit must be one of {UNITS}, got {unit!r}")
     labels = source_labels(view.sources)
-    recs = []
+    columns = ["kind", "row_id", "row_label", "condition", "route", "dose", "dose_low", "dose_high", "n", "outcome",
+               "citation", "dose_as_reported", "source_id"]
+    parts = []
     col = "dose_mg_kg_day" if unit == "mg_kg_day" else "dose_mg_day"
     c = view.cases.loc[view.cases[col].notna()] if len(view.cases) else view.cases
     if len(c):
-        sids = pd.Series(map_distinct(_first_source, c["source_ids"]), index=c.index)
+        sids = map_distinct(_first_source, c["source_ids"])
         dose = c[col].to_numpy(dtype=float)
-        resp = c["response"].astype(object)
         base = pd.DataFrame({
             "kind": "case", "row_id": c["case_id"].to_numpy(dtype=object),
             "row_label": patient_labels(c, view.sources).to_numpy(dtype=object),
             "condition": c["condition"].to_numpy(dtype=object),
             "route": map_distinct(_route_codes, c["route"]),
             "dose": dose, "dose_low": dose, "dose_high": dose, "n": 1,
-            "outcome": map_distinct(case_outcome, resp),
-            "citation": sids.map(lambda x: labels.get(x, x), na_action="ignore").to_numpy(dtype=object),
+            "outcome": map_distinct(case_outcome, c["response"]),
+            "citation": map_distinct(lambda x: x if x is None else labels.get(x, x), sids),
             "dose_as_reported": c["dose_as_reported"].to_numpy(dtype=object),
-            "source_id": sids.to_numpy(dtype=object),
+            "source_id": sids,
         })
-        base["route"] = base["route"].str.split(";")
-        base = base.explode("route", ignore_index=True)
-        recs.extend(base.itertuples(index=False, name=None))
+        take, route = _one_per_route(base["route"].to_numpy(dtype=object))
+        base = base.iloc[take].reset_index(drop=True)
+        base["route"] = route
+        parts.append(base)
     if len(view.cohorts):
+        recs = []
         k = without_covered_subgroups(view.cohorts)
         lo_col, hi_col = (("dose_mg_kg_day_min", "dose_mg_kg_day_max") if unit == "mg_kg_day"
                           else ("dose_mg_day_min", "dose_mg_day_max"))
@@ -362,8 +367,12 @@ def dose_points(view: FilteredView, unit: str = "mg_kg_day") -> pd.DataFrame:
                 recs.append(("cohort", r.cohort_id, lab, r.condition, route, (a + b) / 2, float(a), float(b),
                              int(r.n) if not is_blank(r.n) else None, cohort_outcome(r.responders, r.n),
                              labels.get(r.source_id, r.source_id), r.dose_as_reported, r.source_id))
-    df = pd.DataFrame(recs, columns=["kind", "row_id", "row_label", "condition", "route", "dose", "dose_low",
-                                     "dose_high", "n", "outcome", "citation", "dose_as_reported", "source_id"])
+        parts.append(pd.DataFrame(recs, columns=columns, dtype=object))
+    # every column as one list of Python values: its dtype is inferred as from the rows (tuples) of old
+    if sum(len(part) for part in parts):
+        df = pd.DataFrame({name: _joined_lists(part[name] for part in parts) for name in columns}, columns=columns)
+    else:
+        df = pd.DataFrame([], columns=columns)  # no point: object columns, as from no rows
     df["condition_label"] = df["condition"].map(schema.CONDITION_LABELS)
     route_order = schema.ROUTES + ("not_stated",)
     df["route_label"] = df["route"].map({**schema.ROUTE_LABELS, "not_stated": "Not stated"})
@@ -375,6 +384,31 @@ def dose_points(view: FilteredView, unit: str = "mg_kg_day") -> pd.DataFrame:
         df[c] = df[c].astype("float64")
     df["n"] = pd.array(df["n"].tolist(), dtype="Int64")
     return df[POINT_COLUMNS].reset_index(drop=True)
+
+
+def _one_per_route(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each row once per route in its ``;``-joined route codes (as ``str.split`` then ``explode``), column-wise.
+
+    Returns the row positions to take (each repeated by its number of routes) and the route of each
+    resulting row. The codes are split once per distinct value, not once per row.
+    """
+    which, distinct = pd.factorize(pd.Series(codes, dtype=object), use_na_sentinel=False)
+    split = [str(v).split(";") for v in distinct]
+    table = np.empty((len(split), max(map(len, split), default=0)), dtype=object)
+    for i, items in enumerate(split):
+        table[i, :len(items)] = items
+    repeat = np.array([len(items) for items in split], dtype=np.int64)[which]
+    take = np.repeat(np.arange(len(codes)), repeat)
+    nth = np.arange(len(take)) - np.repeat(np.cumsum(repeat) - repeat, repeat)  # 0, 1, ... within each row
+    return take, table[which[take], nth]
+
+
+def _joined_lists(columns) -> list:
+    """The values of several columns, one after another, as one list of Python values."""
+    out: list = []
+    for values in columns:
+        out.extend(values.tolist())
+    return out
 
 
 def _routes(value) -> list[str]:

@@ -229,7 +229,7 @@ def _small_n_caveat(n: int, section: str, what: str = "This proportion") -> Sent
 
 
 def _conditions(view: FilteredView) -> list[str]:
-    present = set(view.cases["condition"].dropna()) | set(view.cohorts["condition"].dropna())
+    present = set(view.cases["condition"].dropna().unique()) | set(view.cohorts["condition"].dropna().unique())
     return [c for c in schema.CONDITIONS if c in present]
 
 
@@ -635,7 +635,8 @@ def _labs(view: FilteredView, ctx: _Context) -> list[Sentence]:
     pairs = lab_pairs(labs, view.cases, ctx.labs_window)
     for cond in schema.CONDITIONS:
         pc = pairs.loc[(pairs["condition"] == cond).to_numpy(dtype=bool)]
-        for analyte in [a for a in schema.ANALYTES if a in set(pc["analyte"])]:
+        present = set(pc["analyte"].unique())  # the distinct codes, not every row read one by one
+        for analyte in [a for a in schema.ANALYTES if a in present]:
             g = pc.loc[(pc["analyte"] == analyte).to_numpy(dtype=bool)]
             res = paired_change(g["before"].to_numpy(dtype=float), g["after"].to_numpy(dtype=float))
             unit = schema.ANALYTE_UNITS.get(analyte, "")
@@ -644,7 +645,7 @@ def _labs(view: FilteredView, ctx: _Context) -> list[Sentence]:
             s.append(Sentence(
                 f"{schema.CONDITION_LABELS[cond]}, {analyte_name(analyte)}: {plural(res.n_pairs, 'patient')} with "
                 f"values before and after anakinra, median change {_signed(res.median_change)} {unit}{ptxt}.",
-                tuple(dict.fromkeys(g["source_id"].dropna())), section=sec))
+                tuple(g["source_id"].dropna().unique()), section=sec))  # first-seen order
             cav = _small_n_caveat(res.n_pairs, sec, "This comparison")
             if cav:
                 s.append(cav)

@@ -148,7 +148,7 @@ def available_analytes(labs: pd.DataFrame) -> list[str]:
     """
     if labs.empty:
         return []
-    present = set(labs.loc[standardised_values(labs).notna().to_numpy(), "analyte"].dropna())
+    present = set(labs.loc[standardised_values(labs).notna().to_numpy(), "analyte"].dropna().unique())
     return [a for a in schema.ANALYTES if a in present]
 
 
@@ -166,9 +166,10 @@ def default_analyte(labs: pd.DataFrame) -> str | None:
 
     def rank(analyte: str) -> tuple[int, int, int]:
         rows = patients.loc[(patients["analyte"] == analyte).to_numpy(dtype=bool)]
-        before = set(rows.loc[(rows["timepoint"] == "before").to_numpy(dtype=bool), "entity_id"])
-        after = set(rows.loc[(rows["timepoint"] == "after").to_numpy(dtype=bool), "entity_id"])
-        return (len(before & after), len(set(rows["entity_id"])), int((usable["analyte"] == analyte).sum()))
+        # sets of the distinct ids (``unique``), not of every row read one by one from an Arrow column
+        before = set(rows.loc[(rows["timepoint"] == "before").to_numpy(dtype=bool), "entity_id"].unique())
+        after = set(rows.loc[(rows["timepoint"] == "after").to_numpy(dtype=bool), "entity_id"].unique())
+        return (len(before & after), rows["entity_id"].nunique(), int((usable["analyte"] == analyte).sum()))
 
     return max(analytes, key=lambda a: (rank(a), -analytes.index(a)))
 
@@ -177,6 +178,9 @@ def _patient_rows(labs: pd.DataFrame, analyte: str) -> pd.DataFrame:
     keep = ((labs["entity_type"] == "case") & (labs["analyte"] == analyte)
             & (labs["statistic"] == "value")).to_numpy(dtype=bool)
     rows = labs.loc[keep, ["entity_id", "timepoint", "day"]].copy()
+    # ids as Python strings (object): the sets, sorts and look-ups of the pairing rule then hash them
+    # directly instead of converting an Arrow column element by element
+    rows["entity_id"] = rows["entity_id"].astype(object)
     rows["value"] = standardised_values(labs.loc[keep]).to_numpy()
     rows["order"] = np.arange(len(rows))
     return rows
@@ -188,41 +192,52 @@ def unstandardised_count(labs: pd.DataFrame, analyte: str) -> int:
     return int(rows["value"].isna().sum())
 
 
-def _pick(rows: pd.DataFrame) -> pd.DataFrame:
-    """One *before* row per patient (see the module docstring)."""
-    if rows.empty:
-        return rows.assign(n_values=pd.Series([], dtype=np.int64)).set_index("entity_id")
-    ranked = rows.assign(
-        has_day=rows["day"].notna().astype(int),
-        day_key=rows["day"].fillna(-np.inf),
-    ).sort_values(["entity_id", "has_day", "day_key", "order"], kind="mergesort")
-    counts = ranked.groupby("entity_id", sort=False).size()
-    last = ranked.groupby("entity_id", sort=False).tail(1).set_index("entity_id")
-    last["n_values"] = counts.reindex(last.index).astype(np.int64)
-    return last
+def _first_per_group(codes: np.ndarray, keys: tuple) -> tuple[np.ndarray, np.ndarray]:
+    """Rank rows within their group by ``keys`` (``numpy.lexsort`` order: last key first) and keep each group's first.
+
+    Returns the groups' codes and the positions of their first rows. The keys end with a unique
+    one (the row's position), so the ranking has no ties.
+    """
+    if len(codes) == 0:
+        return codes, codes
+    ranked = np.lexsort(keys + (codes,))
+    c = codes[ranked]
+    first = np.r_[True, c[1:] != c[:-1]]
+    return c[first], ranked[first]
 
 
-def _pick_after(rows: pd.DataFrame, window: str) -> tuple[pd.DataFrame, pd.Series]:
-    """One *after* row per patient (see the module docstring), and per patient the after values not used."""
+def _pick_rows(codes: np.ndarray, timepoint: np.ndarray, day: np.ndarray, n_groups: int,
+               window: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The pairing rule (see the module docstring) on arrays: per patient, the row used before and after.
+
+    ``codes`` number the patients (0..n_groups-1); rows are in table order. Returns the positions of
+    the *before* and *after* rows used (-1 for none) and the numbers of before and after values.
+    """
     target, lo, hi = _window(window)
-    counts = rows.groupby("entity_id", sort=False).size()
-    day = rows["day"].astype(float)
-    inside = rows.loc[(day >= lo).to_numpy() & (day <= hi).to_numpy()]
-    ranked = inside.assign(dist=(inside["day"].astype(float) - target).abs(),
-                           neg_order=-inside["order"]).sort_values(
-        ["entity_id", "dist", "day", "neg_order"], kind="mergesort")
-    first = ranked.groupby("entity_id", sort=False).head(1).set_index("entity_id")
-    first = first.drop(columns=["dist", "neg_order"])
-    # a patient with no dated after value at all: the undated one (last in table order)
-    dated = set(rows.loc[day.notna().to_numpy(), "entity_id"])
-    undated = rows.loc[day.isna().to_numpy() & ~rows["entity_id"].isin(dated).to_numpy()]
-    last = undated.sort_values(["entity_id", "order"], kind="mergesort").groupby(
-        "entity_id", sort=False).tail(1).set_index("entity_id")
-    chosen = pd.concat([first, last[first.columns] if len(last) else last.reindex(columns=first.columns)])
-    chosen["n_values"] = counts.reindex(chosen.index).astype(np.int64)
-    used = pd.Series(1, index=chosen.index).reindex(counts.index).fillna(0)
-    not_used = (counts - used).astype(np.int64)
-    return chosen, not_used
+    pos = np.arange(len(codes))
+    before_row = np.full(n_groups, -1, dtype=np.int64)
+    after_row = np.full(n_groups, -1, dtype=np.int64)
+    # before: the latest dated value (ties: the last in table order); without a dated one, the last undated
+    b = pos[timepoint == "before"]
+    has_day = ~np.isnan(day[b])
+    g, first = _first_per_group(codes[b], (-pos[b], -np.where(has_day, day[b], -np.inf), -has_day.astype(int)))
+    before_row[g] = b[first]
+    # after: the dated value in the window closest to the target day (ties: the earlier day, then the
+    # last in table order); a patient with no dated after value at all: the last undated one
+    a = pos[timepoint == "after"]
+    d = day[a]
+    inside = a[(d >= lo) & (d <= hi)]
+    g, first = _first_per_group(codes[inside], (-pos[inside], day[inside], np.abs(day[inside] - target)))
+    after_row[g] = inside[first]
+    dated = np.zeros(n_groups, dtype=bool)
+    dated[codes[a[~np.isnan(d)]]] = True
+    undated = a[np.isnan(d)]
+    undated = undated[~dated[codes[undated]]]
+    g, first = _first_per_group(codes[undated], (-pos[undated],))
+    after_row[g] = undated[first]
+    n_before = np.bincount(codes[b], minlength=n_groups).astype(np.int64)
+    n_after = np.bincount(codes[a], minlength=n_groups).astype(np.int64)
+    return before_row, after_row, n_before, n_after
 
 
 def lab_pairs(labs: pd.DataFrame, analyte: str, window: str = DEFAULT_WINDOW) -> pd.DataFrame:
@@ -254,23 +269,34 @@ def lab_pairs(labs: pd.DataFrame, analyte: str, window: str = DEFAULT_WINDOW) ->
         raise ValueError(f"unknown analyte {analyte!r}")
     _window(window)
     rows = _patient_rows(labs, analyte)
-    rows = rows.loc[rows["value"].notna()]
-    before = _pick(rows.loc[rows["timepoint"] == "before"])
-    after, not_used = _pick_after(rows.loc[rows["timepoint"] == "after"], window)
-    all_after = rows.loc[rows["timepoint"] == "after"].groupby("entity_id").size()
-    ids = sorted(set(before.index) | set(all_after.index))
-    b = before.reindex(ids)
-    a = after.reindex(ids)
+    rows = rows.loc[rows["value"].notna().to_numpy(dtype=bool)]
+    # column-wise: patients numbered once (factorize), every choice made on arrays (lexsort), no per-row Python
+    codes, ids = pd.factorize(rows["entity_id"].to_numpy(dtype=object), use_na_sentinel=True)
+    keep = codes >= 0  # a row without a patient id belongs to no patient
+    codes = codes[keep].astype(np.int64)
+    timepoint = rows["timepoint"].to_numpy(dtype=object)[keep]
+    day = rows["day"].to_numpy(dtype=float, na_value=np.nan)[keep]
+    value = rows["value"].to_numpy(dtype=float)[keep]
+    before_row, after_row, n_before, n_after = _pick_rows(codes, timepoint, day, len(ids), window)
+    listed = np.flatnonzero((n_before > 0) | (n_after > 0))
+    names = np.asarray(ids, dtype=object)[listed]
+    by_id = np.argsort(names, kind="stable")  # Python's string order, as sorted()
+    listed, names = listed[by_id], names[by_id]
+    br, ar = before_row[listed], after_row[listed]
+
+    def at(values: np.ndarray, rows_used: np.ndarray) -> np.ndarray:
+        return np.where(rows_used >= 0, values[np.maximum(rows_used, 0)] if len(values) else np.nan, np.nan)
+
     out = pd.DataFrame({
-        "entity_id": pd.Series(ids, dtype=object),
-        "before": b["value"].to_numpy(dtype=float),
-        "after": a["value"].to_numpy(dtype=float),
-        "unit": pd.Series([schema.ANALYTE_UNITS[analyte]] * len(ids), dtype=object),
-        "before_day": b["day"].to_numpy(dtype=float),
-        "after_day": a["day"].to_numpy(dtype=float),
-        "n_before_values": b["n_values"].fillna(0).to_numpy(dtype=np.int64),
-        "n_after_values": all_after.reindex(ids).fillna(0).to_numpy(dtype=np.int64),
-        "n_after_not_used": not_used.reindex(ids).fillna(0).to_numpy(dtype=np.int64),
+        "entity_id": pd.Series(names.tolist(), dtype=object),
+        "before": at(value, br).astype(float),
+        "after": at(value, ar).astype(float),
+        "unit": pd.Series([schema.ANALYTE_UNITS[analyte]] * len(listed), dtype=object),
+        "before_day": at(day, br).astype(float),
+        "after_day": at(day, ar).astype(float),
+        "n_before_values": n_before[listed],
+        "n_after_values": n_after[listed],
+        "n_after_not_used": n_after[listed] - (ar >= 0).astype(np.int64),
     })
     out.insert(3, "change", out["after"] - out["before"])
     return out[list(PAIR_COLUMNS)]
@@ -442,7 +468,7 @@ def lab_coverage(labs: pd.DataFrame, cases: pd.DataFrame, analyte: str) -> LabCo
     LabCoverage
     """
     rows = _patient_rows(labs, analyte)
-    in_view = set(cases["case_id"].dropna())
+    in_view = set(cases["case_id"].dropna().unique())
     with_values = set(rows.loc[rows["value"].notna(), "entity_id"]) & in_view
     return LabCoverage(
         n_cases=len(in_view),

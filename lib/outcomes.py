@@ -122,7 +122,8 @@ def dose_band(dose_mg_kg_day: pd.Series) -> pd.Series:
     """
     d = pd.to_numeric(dose_mg_kg_day, errors="coerce").to_numpy(dtype=float)
     idx = np.searchsorted(np.array(DOSE_BAND_EDGES), d, side="right")
-    out = [None if math.isnan(v) else DOSE_BANDS[i] for v, i in zip(d, idx)]
+    bands = np.array(list(DOSE_BANDS), dtype=object)  # column-wise: one look-up per row, None where missing
+    out = np.where(np.isnan(d), None, bands[np.minimum(idx, len(bands) - 1)])
     return pd.Series(out, dtype=object, index=dose_mg_kg_day.index)
 
 
@@ -178,7 +179,8 @@ def group_label(by: str, key: str | None) -> str:
 
 def _group_order(by: str, keys) -> list:
     """Keys in vocabulary order; unknown keys after, sorted; ``None`` last."""
-    present = [k for k in dict.fromkeys(keys) if k is not None]
+    keys = list(dict.fromkeys(keys))  # the distinct keys, first seen first: the rules below run per key, not per row
+    present = [k for k in keys if k is not None]
     if by == "route":
         def rank(k):
             return tuple(schema.ROUTES.index(p) if p in schema.ROUTES else len(schema.ROUTES)
@@ -190,6 +192,20 @@ def _group_order(by: str, keys) -> list:
     if any(k is None for k in keys):
         ordered.append(None)
     return ordered
+
+
+def _group_masks(keys: pd.Series):
+    """``mask(key)``: the rows whose subgroup key is ``key`` (``None``: not stated), as a boolean array.
+
+    The keys are factorised once, so each group's mask compares integer codes instead of every
+    row's key object (the same rows as ``keys.eq(key)``, and ``keys.isna()`` for ``None``).
+    """
+    codes, uniques = pd.factorize(keys.to_numpy(dtype=object), use_na_sentinel=True)
+    position = {u: i for i, u in enumerate(uniques)}
+
+    def mask(key) -> np.ndarray:
+        return codes == (-1 if key is None else position.get(key, -2))
+    return mask
 
 
 # ---------------------------------------------------------------------------
@@ -275,9 +291,9 @@ def response_by(cases: pd.DataFrame, by: str, conf: float = 0.95) -> pd.DataFram
     keys = subgroup(cases, by)
     resp = cases["response"]
     rows = []
+    in_groups = _group_masks(keys)
     for key in _group_order(by, keys.tolist()):
-        in_group = keys.isna() if key is None else keys.eq(key)
-        r = resp[in_group.to_numpy(dtype=bool)]
+        r = resp[in_groups(key)]
         counts = {c: int((r == c).sum()) for c in schema.RESPONSES}
         n = int(len(r))
         stated = sum(counts.values())
@@ -337,9 +353,9 @@ def deaths_by(cases: pd.DataFrame, by: str, conf: float = 0.95) -> pd.DataFrame:
     keys = subgroup(cases, by)
     death = pd.Series(map_distinct(_bool_or_none, cases["death"]), dtype=object, index=cases.index)
     rows = []
+    in_groups = _group_masks(keys)
     for key in _group_order(by, keys.tolist()):
-        in_group = (keys.isna() if key is None else keys.eq(key)).to_numpy(dtype=bool)
-        d = death[in_group]
+        d = death[in_groups(key)]
         died = int((d == True).sum())  # noqa: E712 - elementwise on an object column of True/False/None
         alive = int((d == False).sum())  # noqa: E712
         n = int(len(d))

@@ -39,7 +39,7 @@ import pandas as pd
 
 from lib import outcomes, schema
 from lib.citations import cohort_labels, patient_labels, source_labels
-from lib.data import is_blank
+from lib.data import is_blank, map_distinct
 from lib.filters import FilteredView
 from lib.summaries import primary_cohorts
 
@@ -174,17 +174,24 @@ def patient_safety(view: FilteredView) -> pd.DataFrame:
     sids = c["_source_id"].astype(object) if "_source_id" in c.columns else \
         c["source_ids"].map(lambda v: None if is_blank(v) else str(v).split(";")[0])
     words = c["adverse_events"].astype(object)
+    types = c["adverse_event_types"]
+
+    # each rule runs once per distinct value (or pair) of what it reads, not once per patient; the
+    # results are lists, so each column's dtype is inferred as it was from per-row lists
+    def each(fn, *columns) -> list:
+        return map_distinct(fn, *columns).tolist()
+
     out = pd.DataFrame({
         "case_id": c["case_id"].to_numpy(dtype=object),
         "label": patient_labels(c, view.sources).to_numpy(dtype=object),
-        "study": [labels.get(s, "Unidentified publication") for s in sids],
+        "study": each(lambda s: labels.get(s, "Unidentified publication"), sids),
         "source_id": sids.to_numpy(dtype=object),
         "condition": c["condition"].to_numpy(dtype=object),
-        "routes": [";".join(_routes(v)) for v in c["route"]],
-        "dose_band": [dose_band(a, b) for a, b in zip(c["dose_mg_kg_day"], c["dose_mg_day"])],
-        "category": [patient_category(t, w) for t, w in zip(c["adverse_event_types"], words)],
-        "ae_types": c["adverse_event_types"].astype(object).where(c["adverse_event_types"].notna(), None).to_numpy(),
-        "ae_types_words": [type_words(t) for t in c["adverse_event_types"]],
+        "routes": each(lambda v: ";".join(_routes(v)), c["route"]),
+        "dose_band": each(dose_band, c["dose_mg_kg_day"], c["dose_mg_day"]),
+        "category": each(patient_category, types, words),
+        "ae_types": types.astype(object).where(types.notna(), None).to_numpy(),
+        "ae_types_words": each(type_words, types),
         "adverse_events": words.where(words.notna(), None).to_numpy(),
     }, columns=PATIENT_COLUMNS)
     return out
