@@ -31,7 +31,7 @@ def _table(view, query: str) -> dict:
     })
 
     # exports follow the search as well as the filters: the cases listed, and their publications
-    listed = view.cases.loc[view.cases["case_id"].isin(shown_ids).to_numpy(dtype=bool)]
+    listed = view.cases.loc[view.cases["case_id"].astype(object).isin(shown_ids).to_numpy(dtype=bool)]
     listed_sources = case_sources(view, shown_ids)
     what = "these cases" if query.strip() else "the filtered cases"
     ui.dataframe_download(table, f"Download {what} (CSV)", "anakinra_cases.csv", key="dl_cases")

@@ -67,7 +67,7 @@ def _span(lo: float, hi: float) -> str:
 def _dose_chart(view, unit: str, words) -> tuple[dict, int]:
     """The dose-by-route chart's spec and how many points it draws (cached by filters and unit)."""
     unit_label = dosing.UNIT_LABELS[unit]
-    points = dosing.dose_points(view, unit)
+    points = ui.cached(dosing.dose_points, view, unit)  # the page asked for the same points: a cache hit
     drawn = dosing.thin_points(points)
     hover = drawn.assign(
         row_label=drawn["row_label"].map(lambda t: html.escape(str(t))),
