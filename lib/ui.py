@@ -949,8 +949,8 @@ def dataset_section(fn, *args, **kwargs):
     return _section(fn, active_dataset(), "dataset", args, kwargs)
 
 
-def _section(fn, first, filters_key: str, args: tuple, kwargs: dict):
-    view = first
+def _section(fn, view, filters_key: str, args: tuple, kwargs: dict):
+    """:func:`section` with ``view`` (a filtered view, or the dataset) named by ``filters_key`` in the key."""
     if in_section():  # inside another section: that one records everything
         return fn(view, *args, **kwargs)
     token = dataset_token()
